@@ -1,0 +1,36 @@
+import numpy as np
+
+import nerkit
+
+
+def test_results_come_back_in_input_order(trained_tiny, tiny_data):
+    batched = nerkit.predict(trained_tiny, tiny_data, batch_size=3).tags
+    single = [nerkit.predict(trained_tiny, [s], batch_size=1).tags[0] for s in tiny_data.sentences]
+    assert batched == single
+    assert [len(t) for t in batched] == [len(s) for s in tiny_data.sentences]
+
+
+def test_probabilities_and_scores(trained_tiny, tiny_data):
+    p = nerkit.predict(trained_tiny, tiny_data, probabilities=True)
+    for probs, scores, tags in zip(p.probabilities, p.scores, p.tags):
+        assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-5)
+        assert np.allclose(probs.max(axis=1), scores)
+        assert [trained_tiny.label_map.tags[i] for i in probs.argmax(axis=1)] == tags
+    assert p.loss is not None  # gold tags were given
+
+
+def test_no_loss_without_gold(trained_tiny):
+    assert nerkit.predict(trained_tiny, [["Obama"]]).loss is None
+
+
+def test_sentences_longer_than_the_window_get_every_word_tagged(trained_tiny):
+    words = ["Obama", "visited", "Paris", "."] * 60  # far longer than max_len 64
+    tags = nerkit.predict(trained_tiny, [words]).tags[0]
+    assert len(tags) == len(words)
+    # the tiny model tags its training words consistently wherever they fall in the sentence
+    assert tags[-4:] == tags[:4] and tags[:4][0] == "I-PER"
+
+
+def test_words_without_pieces_and_empty_sentences(trained_tiny):
+    p = nerkit.predict(trained_tiny, [["\u200b", "Obama"], []])
+    assert p.tags[0][0] == "O" and len(p.tags[0]) == 2 and p.tags[1] == []
