@@ -15,6 +15,7 @@ from .labels import LabelMap, create_label_map
 from .metrics import Report, evaluate, score
 from .model import NerModel, build, load_model
 from .predict import Prediction, predict
+from .tagger import Tagger
 from .train import TrainConfig, fit
 
 __version__ = "0.1.0"

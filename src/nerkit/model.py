@@ -110,13 +110,16 @@ class NerModel:
     label_map: LabelMap
     max_len: int = 512
     casing: bool = False
-    scheme: str = "IO"
+    scheme: str = "IO"  # the data's scheme: what predict() returns and evaluate() scores
     history: list[dict] = field(default_factory=list)
     train_config: dict = field(default_factory=dict)
+    train_scheme: str | None = None  # the scheme of the model's classes, if not ``scheme`` (TrainConfig.scheme)
 
     @property
     def device(self) -> torch.device:
-        return next(self.network.parameters()).device
+        # transformers models and nerkit.export.OnnxNetwork (no parameters) name their device.
+        device = getattr(self.network, "device", None)
+        return device if isinstance(device, torch.device) else next(self.network.parameters()).device
 
     @property
     def model_limit(self) -> int:
@@ -138,16 +141,7 @@ class NerModel:
             self.network.config.label2id = dict(self.label_map.label2id)
             self.network.save_pretrained(tmp, safe_serialization=True)
             self.tokenizer.save_pretrained(tmp)
-            meta = {
-                "format_version": FORMAT_VERSION,
-                "label_map": self.label_map.to_dict(),
-                "max_len": self.max_len,
-                "casing": self.casing,
-                "scheme": self.scheme,
-                "history": self.history,
-                "train_config": self.train_config,
-            }
-            (tmp / META_FILE).write_text(json.dumps(meta, indent=2) + "\n")
+            (tmp / META_FILE).write_text(json.dumps(self.meta(), indent=2) + "\n")
             if directory.exists():
                 old = directory.with_name(f".{directory.name}.old")
                 shutil.rmtree(old, ignore_errors=True)
@@ -160,9 +154,31 @@ class NerModel:
             shutil.rmtree(tmp, ignore_errors=True)
         return directory
 
+    def meta(self) -> dict:
+        """What nerkit.json holds: what nerkit adds to the transformers model."""
+        return {
+            "format_version": FORMAT_VERSION,
+            "label_map": self.label_map.to_dict(),
+            "max_len": self.max_len,
+            "casing": self.casing,
+            "scheme": self.scheme,
+            "train_scheme": self.train_scheme,
+            "history": self.history,
+            "train_config": self.train_config,
+            "crf": _crf_state(self.network),
+        }
+
     @classmethod
     def load(cls, directory: str | os.PathLike, device=None) -> "NerModel":
         return load_model(directory, device=device)
+
+
+def _crf_state(network) -> dict | None:
+    """The CRF layer's few numbers (nerkit.crf), kept in nerkit.json; None without one."""
+    from .crf import get_crf
+
+    crf = get_crf(network)
+    return crf.to_dict() if crf is not None else None
 
 
 def holds_model(directory: Path) -> bool:
@@ -262,35 +278,75 @@ def _lowercases(tokenizer) -> bool:
         return False
 
 
-def load_model(directory: str | os.PathLike, device=None) -> NerModel:
-    """Load a model saved by :meth:`NerModel.save` (or any transformers token classifier)."""
+def read_meta(directory: Path) -> dict:
+    """The folder's nerkit.json ({} for a plain transformers model)."""
+    if not (directory / META_FILE).exists():
+        return {}
+    meta = json.loads((directory / META_FILE).read_text())
+    if meta.get("format_version", 0) > FORMAT_VERSION:
+        raise ModelError(f"{directory} was written by a newer nerkit (format {meta['format_version']}); upgrade nerkit")
+    return meta
+
+
+def meta_options(meta: dict, limit: int = 512) -> dict:
+    """NerModel fields (besides network, tokenizer and label map) from a nerkit.json."""
+    return dict(
+        max_len=int(meta.get("max_len", min(512, limit))),
+        casing=bool(meta.get("casing", False)),
+        scheme=meta.get("scheme", "IO"),
+        history=meta.get("history", []),
+        train_config=meta.get("train_config", {}),
+        train_scheme=meta.get("train_scheme"),
+    )
+
+
+BACKENDS = ("torch", "onnx", "onnx-int8")
+
+
+def load_model(directory: str | os.PathLike, device=None, backend: str = "torch") -> NerModel:
+    """Load a model saved by :meth:`NerModel.save` (or any transformers token classifier).
+
+    ``backend="onnx"`` (or ``"onnx-int8"``) loads a folder written by ``nerkit export``
+    and runs it with onnxruntime instead of PyTorch (see nerkit.export).
+    Weights are read from safetensors, or from a PyTorch file with
+    ``torch.load(weights_only=True)``: a model file can never run code.
+    """
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
+    if backend not in BACKENDS:
+        raise ModelError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
+    if backend != "torch":
+        from .export import load_onnx
+
+        return load_onnx(directory, int8=backend == "onnx-int8")
     directory = Path(directory)
     if not directory.is_dir():
         raise ModelError(f"model directory {directory} does not exist; train one with `nerkit train --output {directory}`")
     if not (directory / "config.json").exists():
         raise ModelError(f"{directory} holds no model (no config.json); point --model at a directory written by `nerkit train`")
     _quiet_transformers()
-    meta = {}
-    if (directory / META_FILE).exists():
-        meta = json.loads((directory / META_FILE).read_text())
-        if meta.get("format_version", 0) > FORMAT_VERSION:
-            raise ModelError(f"{directory} was written by a newer nerkit (format {meta['format_version']}); upgrade nerkit")
-    network = AutoModelForTokenClassification.from_pretrained(directory)
+    meta = read_meta(directory)
+    safe = (directory / "model.safetensors").exists() or any(directory.glob("model-*.safetensors"))
+    if not safe and (directory / "model.onnx").exists():
+        raise ModelError(f"{directory} holds an ONNX export, not PyTorch weights; load it with backend='onnx' (--backend onnx)")
+    try:
+        # Never fall back to a pickled file next to the safetensors one; a pickled file alone is
+        # read with weights_only=True, which refuses anything but tensors.
+        network = AutoModelForTokenClassification.from_pretrained(directory, use_safetensors=True if safe else None,
+                                                                   weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - transformers and torch raise many kinds
+        if "weights_only" in str(exc) or "Unpickl" in type(exc).__name__:
+            raise ModelError(f"{directory} holds a PyTorch weights file that is not plain tensors (it would run code "
+                             "when unpickled), so it was not loaded; save the model as safetensors from a trusted source") from None
+        raise
     tokenizer = AutoTokenizer.from_pretrained(directory)
     if "label_map" in meta:
         label_map = LabelMap.from_dict(meta["label_map"])
     else:
         label_map = LabelMap.from_id2label(network.config.id2label, trailing_tag=None)
+    if meta.get("crf"):
+        from .crf import attach
+
+        attach(network, label_map.num_labels, meta["crf"])
     network.to(choose_device(device)).eval()
-    return NerModel(
-        network,
-        tokenizer,
-        label_map,
-        max_len=int(meta.get("max_len", min(512, max_positions(network)))),
-        casing=bool(meta.get("casing", False)),
-        scheme=meta.get("scheme", "IO"),
-        history=meta.get("history", []),
-        train_config=meta.get("train_config", {}),
-    )
+    return NerModel(network, tokenizer, label_map, **meta_options(meta, max_positions(network)))

@@ -23,6 +23,8 @@ import torch
 
 from .data import Dataset
 from .features import IGNORE, collate, encode, sorted_batches
+from .crf import crf_decode, get_crf
+from .labels import convert_scheme
 from .model import NerModel
 from .train import use_bf16
 
@@ -33,6 +35,7 @@ class Prediction:
     scores: list[list[float]] | None = None  # probability of each chosen tag
     probabilities: list[np.ndarray] | None = None  # per sentence: words x tags (order of label_map.tags)
     loss: float | None = None  # mean cross-entropy over labelled pieces, when gold tags were given
+    labelled: int = 0  # how many labelled pieces that mean is over (to combine shards' losses)
 
 
 def predict(
@@ -49,6 +52,12 @@ def predict(
         sentences, gold = data.sentences, data.labels
     else:
         sentences, gold = [list(s) for s in data], None
+    # A model trained in another scheme than the data's (TrainConfig.scheme) sees gold tags
+    # in its own scheme for the loss, and its output goes back to the data's scheme.
+    tag_scheme = getattr(model, "train_scheme", None) or model.scheme
+    convert = tag_scheme != model.scheme
+    if gold is not None and convert:
+        gold = [convert_scheme(t, tag_scheme) for t in gold]
     lm = model.label_map
     n_real = len(lm.tags)  # the recipe's trailing tag, if any, is never a word's prediction
     windows, _ = encode(sentences, model.tokenizer, lm, gold, max_len=model.max_len, stride=stride, casing=model.casing)
@@ -57,7 +66,8 @@ def predict(
     bf16 = use_bf16(precision, device)
     pad_id = model.tokenizer.pad_token_id if model.tokenizer.pad_token_id is not None else 0
     lengths = [len(w.input_ids) for w in windows]
-    sent_parts, word_parts, prob_parts = [], [], []
+    sent_parts, word_parts, prob_parts, crf_parts = [], [], [], []
+    crf = get_crf(network)
     loss_sum, loss_count = 0.0, 0
     with torch.inference_mode():
         for idx in sorted_batches(lengths, batch_size, max_tokens):
@@ -76,6 +86,8 @@ def predict(
             sent_parts.append(batch.sentence.to(device).unsqueeze(1).expand_as(mask)[mask].cpu())
             word_parts.append(word_index[mask].cpu())
             prob_parts.append(probs.cpu())
+            if crf is not None:  # Viterbi over each window's words instead of each word's argmax
+                crf_parts.append(crf_decode(crf, logits, mask).cpu())
     counts = np.asarray([len(s) for s in sentences], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(counts)])
     total = int(offsets[-1])
@@ -87,15 +99,20 @@ def predict(
         flat = offsets[torch.cat(sent_parts).numpy()] + torch.cat(word_parts).numpy()
         flat_probs[flat] = probs
     best = flat_probs.argmax(axis=1)
+    if crf_parts:
+        best[flat] = torch.cat(crf_parts).numpy()
     names = np.asarray(lm.tags, dtype=object)
     flat_tags = names[best]
     flat_scores = flat_probs[np.arange(total), best]
     cuts = offsets[1:-1]
     tags = [t.tolist() for t in np.split(flat_tags, cuts)]
+    if convert:
+        tags = [convert_scheme(t, model.scheme) for t in tags]
     scores = [s.tolist() for s in np.split(flat_scores, cuts)]
     return Prediction(
         tags=tags,
         scores=scores,
         probabilities=np.split(flat_probs, cuts) if probabilities else None,
         loss=loss_sum / loss_count if loss_count else None,
+        labelled=loss_count,
     )

@@ -130,9 +130,10 @@ def _pattern() -> re.Pattern[str]:
         # Dotted acronyms: U.S. D.C. e.g. i.e. p.m. Ph.D. A.F.C. U.K (no final period).
         rf"{not_word_before}{letter}{{1,2}}(?:\.{letter})+\.?{not_word_after}",
         # Known abbreviations and initials keep their period.
-        rf"{not_word_before}(?:{abbreviations})\.{not_word_after}",
+        # ... but not the first period of an ellipsis: "etc..." is etc + ..., "x..." is x + ....
+        rf"{not_word_before}(?:{abbreviations})\.(?!\.){not_word_after}",
         rf"{not_word_before}(?:{number_abbreviations})\.(?=\s*\d)",
-        rf"{not_word_before}{letter}\.{not_word_after}",
+        rf"{not_word_before}{letter}\.(?!\.){not_word_after}",
         # Decimals without a leading zero (a .470 average) and circa with a number (c.1240).
         rf"(?<![\w.])\.\d+%?{not_word_after}",
         r"(?<![\w.])c\.\d+" + not_word_after,

@@ -1,0 +1,137 @@
+"""Several processes (DDP over gloo on the CPU) give what one process gives; sharded prediction."""
+
+import json
+import shutil
+import warnings
+
+import numpy as np
+import pytest
+
+import nerkit
+from nerkit.cli import main
+from nerkit.data import read_conll
+from nerkit.distributed import Context, evaluate
+
+# 8 sentences in global batches of 7: steps of 7 and 1 windows, so the processes' shares are
+# unequal (4 and 3) and, in the last step, one process has none at all.
+TRAIN = ["--epochs", "3", "--batch-size", "7", "--lr", "5e-3", "--max-len", "32", "--no-progress"]
+
+
+@pytest.fixture(scope="module")
+def no_dropout_model_dir(tiny_model_dir, tmp_path_factory):
+    """The tiny model without dropout: then one and two processes must agree to float rounding.
+
+    (With dropout the processes draw other masks than one process would, and the losses
+    differ by the noise dropout adds; the arithmetic of sharing a batch is what is tested.)
+    """
+    folder = tmp_path_factory.mktemp("nodrop") / "model"
+    shutil.copytree(tiny_model_dir, folder)
+    config = json.loads((folder / "config.json").read_text())
+    config.update(hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    (folder / "config.json").write_text(json.dumps(config))
+    return folder
+
+
+def test_two_processes_train_like_one_with_the_same_global_batch(tmp_path, tiny_conll, no_dropout_model_dir):
+    out = tmp_path / "ddp"
+    code = main(["train", "--data", str(tiny_conll), "--test-data", str(tiny_conll), "--model", str(no_dropout_model_dir),
+                 *TRAIN, "--output", str(out), "--nproc", "2"])
+    assert code == 0
+    data = read_conll(tiny_conll)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        one = nerkit.fit(data, str(no_dropout_model_dir), epochs=3, batch_size=7, lr=5e-3, max_len=32, progress=False)
+    two = nerkit.load_model(out)
+    # Tolerance: float rounding only (sums in another order, batches padded per process).
+    assert [r["loss"] for r in two.history] == pytest.approx([r["loss"] for r in one.history], rel=1e-5, abs=1e-6)
+    assert [r["tokens"] for r in two.history] == [r["tokens"] for r in one.history]
+    a = nerkit.predict(one, data, probabilities=True)
+    b = nerkit.predict(two, data, probabilities=True)
+    assert a.tags == b.tags
+    assert max(np.abs(x - y).max() for x, y in zip(a.probabilities, b.probabilities)) < 1e-4
+    # the test report was gathered from both processes and written once, by rank 0
+    report = json.loads((out / "test_report.json").read_text())
+    assert report["f1"] == pytest.approx(nerkit.evaluate(one, data).f1)
+    assert not (tmp_path / "ddp.checkpoints").exists()
+
+
+def test_shares_of_a_global_batch():
+    batch = [5, 2, 8, 1, 9]
+    shares = [Context(rank=r, world_size=2).share(batch) for r in range(2)]
+    assert shares == [[5, 8, 9], [2, 1]]
+    assert sorted(shares[0] + shares[1]) == sorted(batch)
+    assert Context().share(batch) == batch
+
+
+def test_single_process_evaluate_is_the_plain_one(trained_tiny, tiny_data):
+    assert evaluate(trained_tiny, tiny_data).to_dict() == nerkit.evaluate(trained_tiny, tiny_data).to_dict()
+
+
+@pytest.fixture(scope="module")
+def model_dir(trained_tiny, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("dist") / "model"
+    trained_tiny.save(folder)
+    return folder
+
+
+def _predict(model_dir, source, out, *extra):
+    assert main(["predict", "--model", str(model_dir), "--input", str(source), "--output", str(out), *extra]) == 0
+    return out.read_text()
+
+
+def test_sharded_prediction_merges_in_input_order_and_a_rerun_skips_finished_shards(model_dir, tiny_conll, tmp_path,
+                                                                                    capsys):
+    expected = _predict(model_dir, tiny_conll, tmp_path / "one.conll")
+    shards = tmp_path / "shards"
+    two = _predict(model_dir, tiny_conll, tmp_path / "two.conll", "--nproc", "2", "--shard-dir", str(shards),
+                   "--shard-size", "3")
+    assert two == expected
+    files = sorted(shards.glob("shard-*.json"))
+    assert [f.name for f in files] == ["shard-000000.json", "shard-000001.json", "shard-000002.json"]
+    # A crash lost shard 1: the rerun (one process this time) tags only that shard again.
+    files[1].unlink()
+    before = {f.name: f.stat().st_mtime_ns for f in (files[0], files[2])}
+    capsys.readouterr()
+    again = _predict(model_dir, tiny_conll, tmp_path / "again.conll", "--shard-dir", str(shards), "--shard-size", "3")
+    assert again == expected
+    assert "(2 finished before)" in capsys.readouterr().err
+    assert {f.name: f.stat().st_mtime_ns for f in (files[0], files[2])} == before
+    assert files[1].exists()
+
+
+def test_default_shard_folder_is_removed_after_success(model_dir, tiny_conll, tmp_path):
+    out = tmp_path / "out.conll"
+    expected = _predict(model_dir, tiny_conll, tmp_path / "one.conll")
+    assert _predict(model_dir, tiny_conll, out, "--nproc", "2", "--shard-size", "5") == expected
+    assert not (tmp_path / "out.conll.shards").exists()
+
+
+def _error(capsys, argv):
+    code = main(argv)
+    err = capsys.readouterr().err.strip()
+    assert code == 2, err
+    assert "Traceback" not in err and len(err.splitlines()) == 1
+    return err
+
+
+def test_shards_of_another_input_are_refused(model_dir, tiny_conll, tmp_path, capsys):
+    shards = tmp_path / "shards"
+    _predict(model_dir, tiny_conll, tmp_path / "a.conll", "--shard-dir", str(shards), "--shard-size", "3")
+    other = tmp_path / "other.txt"
+    other.write_text("Obama visited Paris .\n")
+    err = _error(capsys, ["predict", "--model", str(model_dir), "--input", str(other), "--output",
+                          str(tmp_path / "b.conll"), "--shard-dir", str(shards), "--nproc", "2"])
+    assert "holds shards of another input" in err and "--shard-dir" in err
+
+
+def test_bad_distributed_options(model_dir, tiny_conll, tmp_path, capsys):
+    err = _error(capsys, ["predict", "--model", str(model_dir), "--input", str(tiny_conll), "--nproc", "2"])
+    assert "--nproc needs --output" in err
+    err = _error(capsys, ["predict", "--model", str(model_dir), "--input", str(tiny_conll), "--output",
+                          str(tmp_path / "o"), "--shard-dir", str(tmp_path / "s"), "--shard-size", "0"])
+    assert "--shard-size" in err
+    err = _error(capsys, ["train", "--data", str(tiny_conll), "--output", str(tmp_path / "m"), "--nproc", "4",
+                          "--batch-size", "2"])
+    assert "--batch-size 2 is smaller than --nproc 4" in err
+    err = _error(capsys, ["train", "--data", str(tiny_conll), "--output", str(tmp_path / "m"), "--nproc", "0"])
+    assert "--nproc must be at least 1" in err
