@@ -55,6 +55,12 @@ def _arm(name: str) -> dict:
     return options
 
 
+def _effective(options: dict) -> dict:
+    """Every training option the run used: the installed nerkit's defaults plus the arm's."""
+    config = asdict(TrainConfig(**options))
+    return {k: v for k, v in config.items() if k not in ("device", "progress")}
+
+
 def _machine() -> dict:
     return {"torch": torch.__version__, "threads": torch.get_num_threads(), "python": platform.python_version(),
             "cpu": platform.processor() or platform.machine(), "nerkit": str(Path(nerkit.__file__).parent)}
@@ -83,13 +89,16 @@ def cmd_recipe(args) -> None:
             sys.exit(f"{args.model_dir} was not trained with arm {args.arm!r} on the recipe split: {mismatched or split}")
         history, source = model.history, f"trained earlier, saved in {args.model_dir}"
     else:
-        model = nerkit.fit(train, progress=False, **options)
+        model = nerkit.fit(train, progress=True, **options)
         history, source = model.history, "trained by this run"
+        if args.save:
+            model.train_config.update({"data": "wikigold", "test_fraction": 0.5, "split_by": "sentence"})
+            model.save(args.save, overwrite=True)
     seconds = time.perf_counter() - started
     reports = {mode: evaluate(model, test, mode=mode).to_dict() for mode in ("default", "strict")}
     payload = {
         "experiment": "recipe split: wikigold, test fraction 0.5, seed 100, split by sentence",
-        "arm": args.arm, "options": options, "model": source, "train_sentences": len(train),
+        "arm": args.arm, "options": options, "effective_options": _effective(options), "model": source, "train_sentences": len(train),
         "test_sentences": len(test), "seconds": round(seconds, 1), "history": history, "reports": reports,
         "machine": _machine(),
     }
@@ -101,11 +110,11 @@ def cmd_recipe(args) -> None:
 def cmd_cv(args) -> None:
     options = _arm(args.arm)
     data = nerkit.load("wikigold")
-    fold = run_fold(data, args.fold, folds=args.folds, by=args.by, seed=args.seed, progress=False, **options)
+    fold = run_fold(data, args.fold, folds=args.folds, by=args.by, seed=args.seed, progress=True, **options)
     path = RESULTS / f"cv{args.folds}_{args.by}_{args.arm}.json"
     payload = json.loads(path.read_text()) if path.exists() else {
         "experiment": f"{args.folds}-fold cross-validation of wikigold by {args.by}, seed {args.seed}",
-        "arm": args.arm, "options": options, "folds": {}, "machine": _machine(),
+        "arm": args.arm, "options": options, "effective_options": _effective(options), "folds": {}, "machine": _machine(),
     }
     payload["folds"][str(args.fold)] = fold.to_dict()
     reports = [FoldResult.from_dict(f).report for _, f in sorted(payload["folds"].items())]
@@ -143,6 +152,7 @@ def main(argv=None) -> None:
     r = sub.add_parser("recipe", help="train (or load) and score one arm on the recipe split")
     r.add_argument("--arm", default="default", choices=list(ARMS))
     r.add_argument("--model-dir", help="score this saved model instead of training (must match the arm)")
+    r.add_argument("--save", help="also save the trained model here (e.g. for `nerkit report`)")
     r.set_defaults(func=cmd_recipe)
     c = sub.add_parser("cv", help="one fold of a cross-validation")
     c.add_argument("--arm", default="default", choices=list(ARMS))

@@ -66,7 +66,10 @@ def main(argv=None):
     parser.add_argument("--intermediate", type=int, default=1536)
     parser.add_argument("--tokens", type=int, default=512, help="rows per product (batch x padded length)")
     parser.add_argument("--seconds", type=float, default=0.5, help="time spent per shape and dtype")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's, one per core)")
     args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     print(json.dumps(peak(args.hidden, args.intermediate, args.tokens, args.seconds), indent=2))
 
 

@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+import torch
 
 import nerkit
 from nerkit.cli import main
@@ -55,6 +56,24 @@ def test_two_processes_train_like_one_with_the_same_global_batch(tmp_path, tiny_
     assert not (tmp_path / "ddp.checkpoints").exists()
 
 
+def test_two_processes_resume_mid_epoch_to_the_same_run(tmp_path, tiny_conll, tiny_model_dir):
+    """With dropout: each process's random state is checkpointed and restored."""
+    out, folder = tmp_path / "m", tmp_path / "m.checkpoints"
+    argv = ["train", "--data", str(tiny_conll), "--test-data", str(tiny_conll), "--model", str(tiny_model_dir), *TRAIN,
+            "--batch-size", "3", "--output", str(out), "--nproc", "2", "--checkpoint-every", "2"]
+    assert main([*argv, "--keep-checkpoints"]) == 0  # 3 steps an epoch: checkpoints at steps 8 (mid-epoch 3) and 9
+    full = json.loads((out / "nerkit.json").read_text())["history"]
+    shutil.rmtree(out)
+    shutil.rmtree(folder / "step-000000009")  # as if killed after step 8
+    progress = json.loads((folder / "step-000000008" / "progress.json").read_text())
+    assert (progress["epoch"], progress["step"]) == (3, 2)
+    ranks = torch.load(folder / "step-000000008" / "rng.pt", weights_only=True)["ranks"]
+    assert len(ranks) == 2 and not torch.equal(ranks[0]["torch"], ranks[1]["torch"])  # one state per process
+    assert main([*argv, "--resume"]) == 0
+    resumed = json.loads((out / "nerkit.json").read_text())["history"]
+    assert [r["loss"] for r in resumed] == pytest.approx([r["loss"] for r in full], abs=1e-6)
+
+
 def test_shares_of_a_global_batch():
     batch = [5, 2, 8, 1, 9]
     shares = [Context(rank=r, world_size=2).share(batch) for r in range(2)]
@@ -79,31 +98,27 @@ def _predict(model_dir, source, out, *extra):
     return out.read_text()
 
 
-def test_sharded_prediction_merges_in_input_order_and_a_rerun_skips_finished_shards(model_dir, tiny_conll, tmp_path,
-                                                                                    capsys):
+def test_two_processes_tag_shards_merged_in_input_order(model_dir, tiny_conll, tmp_path):
+    expected = _predict(model_dir, tiny_conll, tmp_path / "one.conll")
+    out = tmp_path / "two.conll"
+    assert _predict(model_dir, tiny_conll, out, "--nproc", "2", "--shard-size", "3") == expected
+    assert not (tmp_path / "two.conll.shards").exists()  # the default shard folder goes once the output is written
+
+
+def test_a_rerun_skips_finished_shards(model_dir, tiny_conll, tmp_path, capsys):
     expected = _predict(model_dir, tiny_conll, tmp_path / "one.conll")
     shards = tmp_path / "shards"
-    two = _predict(model_dir, tiny_conll, tmp_path / "two.conll", "--nproc", "2", "--shard-dir", str(shards),
-                   "--shard-size", "3")
-    assert two == expected
+    assert _predict(model_dir, tiny_conll, tmp_path / "a.conll", "--shard-dir", str(shards), "--shard-size", "3") == expected
     files = sorted(shards.glob("shard-*.json"))
     assert [f.name for f in files] == ["shard-000000.json", "shard-000001.json", "shard-000002.json"]
-    # A crash lost shard 1: the rerun (one process this time) tags only that shard again.
+    # A crash lost shard 1 and damaged shard 2: the rerun tags those again and keeps shard 0.
     files[1].unlink()
-    before = {f.name: f.stat().st_mtime_ns for f in (files[0], files[2])}
+    files[2].write_text(files[2].read_text()[:20])
+    before = files[0].stat().st_mtime_ns
     capsys.readouterr()
-    again = _predict(model_dir, tiny_conll, tmp_path / "again.conll", "--shard-dir", str(shards), "--shard-size", "3")
-    assert again == expected
-    assert "(2 finished before)" in capsys.readouterr().err
-    assert {f.name: f.stat().st_mtime_ns for f in (files[0], files[2])} == before
-    assert files[1].exists()
-
-
-def test_default_shard_folder_is_removed_after_success(model_dir, tiny_conll, tmp_path):
-    out = tmp_path / "out.conll"
-    expected = _predict(model_dir, tiny_conll, tmp_path / "one.conll")
-    assert _predict(model_dir, tiny_conll, out, "--nproc", "2", "--shard-size", "5") == expected
-    assert not (tmp_path / "out.conll.shards").exists()
+    assert _predict(model_dir, tiny_conll, tmp_path / "b.conll", "--shard-dir", str(shards), "--shard-size", "3") == expected
+    assert "(1 finished before)" in capsys.readouterr().err
+    assert files[0].stat().st_mtime_ns == before and files[1].exists()
 
 
 def _error(capsys, argv):
@@ -119,6 +134,7 @@ def test_shards_of_another_input_are_refused(model_dir, tiny_conll, tmp_path, ca
     _predict(model_dir, tiny_conll, tmp_path / "a.conll", "--shard-dir", str(shards), "--shard-size", "3")
     other = tmp_path / "other.txt"
     other.write_text("Obama visited Paris .\n")
+    capsys.readouterr()
     err = _error(capsys, ["predict", "--model", str(model_dir), "--input", str(other), "--output",
                           str(tmp_path / "b.conll"), "--shard-dir", str(shards), "--nproc", "2"])
     assert "holds shards of another input" in err and "--shard-dir" in err
@@ -130,6 +146,11 @@ def test_bad_distributed_options(model_dir, tiny_conll, tmp_path, capsys):
     err = _error(capsys, ["predict", "--model", str(model_dir), "--input", str(tiny_conll), "--output",
                           str(tmp_path / "o"), "--shard-dir", str(tmp_path / "s"), "--shard-size", "0"])
     assert "--shard-size" in err
+    text = tmp_path / "docs.txt"
+    text.write_text("Barack Obama visited Paris, France.\n")
+    err = _error(capsys, ["predict", "--model", str(model_dir), "--input", str(text), "--format", "text",
+                          "--output", str(tmp_path / "o.jsonl"), "--nproc", "2"])
+    assert "not text input" in err
     err = _error(capsys, ["train", "--data", str(tiny_conll), "--output", str(tmp_path / "m"), "--nproc", "4",
                           "--batch-size", "2"])
     assert "--batch-size 2 is smaller than --nproc 4" in err

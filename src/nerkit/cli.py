@@ -306,6 +306,9 @@ def cmd_predict(args) -> int:
         raise DataError(f"input file {path} does not exist; check the path")
     fmt = args.format if args.format != "auto" else _guess_format(path)
     if fmt in ("text", "jsonl"):
+        if args.nproc != 1 or args.shard_dir:
+            raise ConfigError(f"--nproc and --shard-dir take CoNLL or one pre-split sentence per line, not {fmt} input; "
+                              "split the documents into several files and run one `nerkit predict` per file")
         return _predict_documents(args, fmt)
     data = read_conll(path, tag_column=None) if fmt == "conll" else read_text_sentences(path)
     if args.nproc != 1 or args.shard_dir or os.environ.get("WORLD_SIZE", "1") != "1":
@@ -379,7 +382,7 @@ def _predict_documents(args, fmt: str) -> int:
     from .documents import BadLine, chunks, read_documents, to_json_line
     from .tagger import Tagger
 
-    tagger = Tagger.load(args.model, batch_size=args.batch_size, stride=args.stride)
+    tagger = Tagger.load(args.model, backend=args.backend, batch_size=args.batch_size, stride=args.stride)
     source = sys.stdin.buffer if args.input == "-" else open(args.input, "rb")
     target = sys.stdout.buffer if not args.output else open(args.output, "wb")
     size = None if args.input == "-" else os.path.getsize(args.input)
@@ -493,6 +496,7 @@ def _add_serve_parser(sub) -> None:
                    help="how long a request waits for others to share its batch (default: 5)")
     s.add_argument("--batch-size", type=int, default=64, help="sentences per model call (default: 64)")
     s.add_argument("--access-log", action="store_true", help="log every request")
+    _add_backend_arg(s)
     s.set_defaults(func=cmd_serve)
 
 
@@ -531,7 +535,7 @@ def cmd_serve(args) -> int:
             raise ConfigError(f"{option} must be at least {least}, got {value}")
     sock = _listen(args.host, args.port)
     try:
-        tagger = Tagger.load(args.model, batch_size=args.batch_size)
+        tagger = Tagger.load(args.model, backend=args.backend, batch_size=args.batch_size)
         app = create_app(tagger, max_chars=args.max_chars, max_texts=args.max_batch, max_wait_ms=args.max_wait_ms)
         host, port = sock.getsockname()[:2]
         shown = f"[{host}]" if ":" in host else host

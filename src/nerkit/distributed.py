@@ -1,7 +1,7 @@
 """Several processes, one result: DistributedDataParallel set-up, sharding and gathering.
 
 One machine, N processes (``nerkit train --nproc 4 ...``) re-runs the same command under
-PyTorch's own launcher (``torch.distributed.run``, the engine behind ``torchrun``)::
+PyTorch's own launcher (the elastic agent behind ``torchrun --standalone``)::
 
     >>> from nerkit.distributed import launch
     >>> launch(["train", "--data", "wikigold", "--output", "runs/ddp"], nproc=2)  # doctest: +SKIP
@@ -16,7 +16,9 @@ draws the same length-grouped batches (same seed) and takes every ``world``-th w
 each, so a step sees exactly the windows one process would, padded per process. Losses
 are weighted by each process's share of the labelled word pieces, which makes the
 averaged gradient the one a single process computes on the whole batch. Only rank 0
-writes files; metrics are computed on shards and gathered.
+writes files; metrics are computed on shards and gathered. Prediction of large corpora is
+sharded too (:func:`run_shards`): each process writes its own shard files, rank 0 merges
+them in input order, and a rerun skips the shards already written.
 
 >>> Context(rank=1, world_size=2).share([7, 3, 9, 4, 1])   # rank 1's part of a global batch
 [3, 4]
@@ -24,6 +26,7 @@ writes files; metrics are computed on shards and gathered.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from dataclasses import dataclass
@@ -157,6 +160,10 @@ def launch(argv: Sequence[str], nproc: int) -> int:
                           rdzv_backend="c10d", rdzv_endpoint="localhost:0", max_restarts=0)
     saved = os.environ.get("OMP_NUM_THREADS")
     os.environ["OMP_NUM_THREADS"] = saved or str(max(1, _cores() // nproc))
+    # The launcher logs each process's exit; the processes report their own errors, and a crash is reported below.
+    agent_log = logging.getLogger("torch.distributed.elastic")
+    level = agent_log.level
+    agent_log.setLevel(logging.CRITICAL)
     try:
         elastic_launch(config, entrypoint=sys.executable)("-u", "-m", "nerkit.cli", *argv)
         return 0
@@ -167,6 +174,7 @@ def launch(argv: Sequence[str], nproc: int) -> int:
                   file=sys.stderr)
         return 2 if failure.exitcode == 2 else 1
     finally:
+        agent_log.setLevel(level)
         if saved is None:
             os.environ.pop("OMP_NUM_THREADS", None)
 

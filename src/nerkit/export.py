@@ -265,4 +265,9 @@ def load_onnx(directory: str | Path, int8: bool = False, threads: int | None = N
         raise ModelError(f"{directory} has no {META_FILE} with the model's tags; export the model again with `nerkit export`")
     tokenizer = AutoTokenizer.from_pretrained(directory)
     network = OnnxNetwork(directory / name, threads=threads, max_positions=meta.get("onnx", {}).get("max_positions", 512))
-    return NerModel(network, tokenizer, LabelMap.from_dict(meta["label_map"]), **meta_options(meta))
+    label_map = LabelMap.from_dict(meta["label_map"])
+    if meta.get("crf"):  # the graph ends at the logits; predict() decodes them with the CRF as for PyTorch
+        from .crf import LinearChainCRF
+
+        network.crf = LinearChainCRF(label_map.num_labels).load_dict(meta["crf"])
+    return NerModel(network, tokenizer, label_map, **meta_options(meta))

@@ -322,13 +322,13 @@ def load_model(directory: str | os.PathLike, device=None, backend: str = "torch"
     directory = Path(directory)
     if not directory.is_dir():
         raise ModelError(f"model directory {directory} does not exist; train one with `nerkit train --output {directory}`")
+    safe = (directory / "model.safetensors").exists() or any(directory.glob("model-*.safetensors"))
+    if not safe and (directory / "model.onnx").exists():
+        raise ModelError(f"{directory} holds an ONNX export, not PyTorch weights; load it with backend='onnx' (--backend onnx)")
     if not (directory / "config.json").exists():
         raise ModelError(f"{directory} holds no model (no config.json); point --model at a directory written by `nerkit train`")
     _quiet_transformers()
     meta = read_meta(directory)
-    safe = (directory / "model.safetensors").exists() or any(directory.glob("model-*.safetensors"))
-    if not safe and (directory / "model.onnx").exists():
-        raise ModelError(f"{directory} holds an ONNX export, not PyTorch weights; load it with backend='onnx' (--backend onnx)")
     try:
         # Never fall back to a pickled file next to the safetensors one; a pickled file alone is
         # read with weights_only=True, which refuses anything but tensors.

@@ -107,9 +107,12 @@ class Tagger:
             raise ConfigError(f"precision must be auto, bf16 or fp32, got {self.precision!r}")
 
     @classmethod
-    def load(cls, model_dir: str | os.PathLike, device=None, **options) -> "Tagger":
-        """A tagger for the model saved in ``model_dir`` (by ``nerkit train`` or ``NerModel.save``)."""
-        return cls(load_model(model_dir, device=device), **options)
+    def load(cls, model_dir: str | os.PathLike, device=None, backend: str = "torch", **options) -> "Tagger":
+        """A tagger for the model saved in ``model_dir`` (by ``nerkit train`` or ``NerModel.save``).
+
+        ``backend="onnx"`` (or ``"onnx-int8"``) runs a folder written by ``nerkit export`` with onnxruntime.
+        """
+        return cls(load_model(model_dir, device=device, backend=backend), **options)
 
     @property
     def labels(self) -> list[str]:

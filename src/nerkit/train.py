@@ -141,6 +141,8 @@ def prepare_model(train: Dataset, model, config: TrainConfig) -> NerModel:
     """A fresh model for the data's tags, or check that a given one covers them."""
     tags = unique_labels(train)
     if isinstance(model, NerModel):
+        if not isinstance(model.network, torch.nn.Module):  # e.g. an ONNX export (nerkit.export)
+            raise ModelError("this model only runs inference (an ONNX export); train the PyTorch model it was exported from")
         missing = sorted(set(tags) - set(model.label_map.tags))
         if missing:
             raise ModelError(
@@ -311,8 +313,8 @@ def _train_step(trainer, idx, *, windows, labelled, ctx, pad_id, pad_to, device,
         loss = out.loss
     elif weight > 0:
         loss = out.loss * weight
-    else:
-        loss = out.logits.sum() * 0.0
+    else:  # zero gradients for every parameter, the CRF's (used outside the forward pass) too
+        loss = sum(p.sum() for p in network.parameters()) * 0.0
     loss.backward()
     if grad_clip:
         torch.nn.utils.clip_grad_norm_(network.parameters(), grad_clip)
