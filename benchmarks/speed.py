@@ -404,7 +404,9 @@ def summarise(r: dict, args) -> dict:
     hf_pipe_best = max(v for k, v in ph.items() if k.endswith("_sentences_per_s"))
     pieces_per_sentence = pn["pieces"] / pn["sentences"]
     flops = model_flops_per_token(pieces_per_sentence)
-    peak32 = r["matmul"]["fp32"]
+    # A peak measured while another process held a core comes out too low (MFU over 100%
+    # shows it); --peak takes a separate, quieter matmul_peak.py measurement instead.
+    peak32 = max(r["matmul"]["fp32"], (r.get("matmul-separate") or {}).get("fp32", 0))
     f1_ref = [x for x in (r.get("full-hf", {}).get("f1"), r.get("full-recipe", {}).get("f1")) if x is not None]
     s = {
         "train_x_recipe": nk / t["recipe"]["tokens_per_s"],
@@ -438,7 +440,8 @@ def markdown(res: dict) -> str:
     lines = [
         f"Machine: {m['cpu']}, {m['cores']} cores, torch {m['torch']} ({m['cpu_capability']}, "
         f"AVX-512 BF16 {m['avx512_bf16']}, AMX {m['amx_bf16']}), {m['torch_threads']} threads, transformers {m['transformers']}.",
-        f"Command: `{res['command']}` ({res['minutes']:.1f} min).",
+        f"Command: `{res['command']}` ({res['minutes']:.1f} min of arms)."
+        + (f" The arms' results were read from the log {res['from_log']} of the run that measured them." if res.get("from_log") else ""),
         "",
         f"Training throughput, one epoch on the same {t['nerkit']['sentences']} training sentences each "
         "(nerkit-bf16: a third of them where bf16 is emulated; tokens = real word pieces, padding excluded):",
@@ -483,9 +486,11 @@ def markdown(res: dict) -> str:
         lines.append(f"| HF pipeline ({weights}), {key.replace('batch', 'batch_size=')} | {ph[key + '_sentences_per_s']:.0f} | "
                      f"{ph['peak_rss_mb']:.0f} | {ph[key + '_f1']:.4f} | n/a |")
     mm = r["matmul"]
+    sep = r.get("matmul-separate")
     lines += [
         "",
-        f"Matrix-multiply peak at the model's dense shapes (512 rows): fp32 {mm['fp32']} GFLOP/s, bf16 {mm['bf16']} GFLOP/s. "
+        f"Matrix-multiply peak at the model's dense shapes (512 rows), in this run: fp32 {mm['fp32']} GFLOP/s, bf16 {mm['bf16']} GFLOP/s"
+        + (f"; measured separately (--peak): fp32 {sep['fp32']} GFLOP/s, bf16 {sep['bf16']} GFLOP/s. " if sep else ". ") +
         f"Model FLOPs per real token: {s['flops_per_token']['forward'] / 1e6:.1f} M forward, "
         f"{s['flops_per_token']['train'] / 1e6:.1f} M training (3x).",
         f"nerkit uses {s['train_mfu_fp32']:.1%} of the fp32 peak training ({s['train_mfu_fp32_full_run']:.1%} over the full run) "
@@ -520,6 +525,7 @@ def main(argv=None):
                         help="also train the HF Trainer for its 10 epochs, for its F1 (~10-30 min here)")
     parser.add_argument("--from-log", type=Path,
                         help="rebuild the JSON and table from the '[time] arm: {...}' lines of an interrupted run's log")
+    parser.add_argument("--peak", type=Path, help="JSON written by matmul_peak.py, used for the fraction of peak")
     parser.add_argument("--recipe-full", action="store_true", help="also train the recipe for its 5 epochs (~20 min)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
@@ -536,7 +542,11 @@ def main(argv=None):
         arms += ["pred-nerkit", "pred-hf"] + (["full-recipe"] if args.recipe_full else [])
         results = {arm: run_child(arm, args) for arm in arms}
         minutes = (time.perf_counter() - started) / 60
+    if args.peak:
+        results["matmul-separate"] = json.loads(args.peak.read_text())
     res = {"command": command, "machine": machine(), "repeats": args.repeats, "arms": results}
+    if args.from_log:
+        res["from_log"] = str(args.from_log)
     res["summary"] = summarise(results, args)
     res["minutes"] = minutes
     args.out.mkdir(parents=True, exist_ok=True)

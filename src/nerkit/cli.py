@@ -70,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--precision", choices=("auto", "bf16", "fp32"), default="auto")
     t.add_argument("--scheme", default=None,
                    help="tag scheme the model learns: IO, IOB1, BIO, BIOES (default: the data's; output is always the data's)")
-    t.add_argument("--crf", action="store_true", help="add a linear-chain CRF output layer (off by default: it did not help)")
+    t.add_argument("--crf", choices=("auto", "on", "off"), default="auto",
+                   help="linear-chain CRF output layer (default: auto, on unless --trailing tag)")
     t.add_argument("--quick", action="store_true", help="a tenth of the data and one epoch, to check the set-up")
     t.add_argument("--output", required=True, help="directory to save the model in")
     t.add_argument("--overwrite", action="store_true", help="replace a model already in --output")
@@ -162,7 +163,8 @@ def _add_cv_parser(sub) -> None:
     c.add_argument("--patience", type=int, default=None, help="stop after N epochs without better validation F1")
     c.add_argument("--casing", choices=("auto", "on", "off"), default="auto", help="word-shape features (default: auto)")
     c.add_argument("--scheme", default=None, help="tag scheme the model learns: IO, IOB1, BIO, BIOES (default: the data's)")
-    c.add_argument("--crf", action="store_true", help="add a linear-chain CRF output layer")
+    c.add_argument("--crf", choices=("auto", "on", "off"), default="auto",
+                   help="linear-chain CRF output layer (default: auto, on unless --trailing tag)")
     c.add_argument("--mode", choices=("default", "strict"), default="default", help="seqeval mode")
     c.add_argument("--output", help="write all folds and the summary to this JSON file (updated after each fold)")
     c.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -208,7 +210,7 @@ def cmd_train(args) -> int:
         "max_len": args.max_len, "trailing": args.trailing, "patience": args.patience, "scheme": args.scheme,
     }.items() if v is not None}
     options.update(casing={"auto": None, "on": True, "off": False}[args.casing], precision=args.precision,
-                   seed=args.seed, progress=not args.no_progress, crf=args.crf)
+                   seed=args.seed, progress=not args.no_progress, crf={"auto": None, "on": True, "off": False}[args.crf])
     checkpoints = Path(args.checkpoint_dir) if args.checkpoint_dir else output.with_name(output.name + ".checkpoints")
     options.update(checkpoint_dir=str(checkpoints), checkpoint_every=args.checkpoint_every, resume=args.resume)
     config = TrainConfig(**options)  # checks the options before any data or model is loaded
@@ -443,7 +445,8 @@ def cmd_cv(args) -> int:
         "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr, "max_len": args.max_len,
         "patience": args.patience, "scheme": args.scheme,
     }.items() if v is not None}
-    options.update(casing={"auto": None, "on": True, "off": False}[args.casing], progress=not args.no_progress, crf=args.crf)
+    options.update(casing={"auto": None, "on": True, "off": False}[args.casing], progress=not args.no_progress,
+                   crf={"auto": None, "on": True, "off": False}[args.crf])
     TrainConfig(**options)  # checks the options before any data or model is loaded
     data = _load_data(args.data, args.tag_column)
     output = Path(args.output) if args.output else None

@@ -169,7 +169,8 @@ def _check(wrapper: _Logits, model: NerModel, path: Path, tolerance: float) -> f
     return worst
 
 
-def quantize_int8(source: str | Path, target: str | Path, per_channel: bool = True) -> None:
+def quantize_int8(source: str | Path, target: str | Path, per_channel: bool = True, reduce_range: bool = False,
+                  weight_type: str = "QInt8", op_types: list[str] | None = None) -> None:
     """Dynamic int8 quantization (onnxruntime): int8 weights, activations quantized per batch."""
     _onnxruntime()
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -182,7 +183,8 @@ def quantize_int8(source: str | Path, target: str | Path, per_channel: bool = Tr
         root.setLevel(logging.ERROR)  # onnxruntime logs advice to pre-process the model: done here
         try:
             quant_pre_process(str(source), str(prepared), skip_symbolic_shape=True)
-            quantize_dynamic(str(prepared), str(target), weight_type=QuantType.QInt8, per_channel=per_channel)
+            quantize_dynamic(str(prepared), str(target), weight_type=QuantType[weight_type], per_channel=per_channel,
+                             reduce_range=reduce_range, op_types_to_quantize=op_types)
         finally:
             root.setLevel(level)
 

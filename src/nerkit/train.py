@@ -69,7 +69,7 @@ class TrainConfig:
     pad_to: int | None = None  # fixed padding (the recipe pads every sentence to 200); None = dynamic
     patience: int | None = None  # stop after this many epochs without a better validation F1
     scheme: str | None = None  # tags the model learns (IO, IOB1, BIO, BIOES); None = the data's own. Predictions come back in the data's scheme
-    crf: bool = False  # a linear-chain CRF on the word logits (nerkit.crf); off by default, see benchmarks/RESULTS.md
+    crf: bool | None = None  # a linear-chain CRF on the word logits (nerkit.crf); None = on unless trailing="tag" (RESULTS.md, issue 5)
     device: str | None = None
     progress: bool = True
     checkpoint_dir: str | None = None  # where crash-safe checkpoints go (nerkit.checkpoint); None = none
@@ -97,8 +97,13 @@ class TrainConfig:
             raise ConfigError("resume needs the checkpoint folder of the run to continue; give checkpoint_dir (--checkpoint-dir)")
         if self.scheme is not None:
             self.scheme = canonical_scheme(self.scheme, "training scheme (--scheme)")
-        if self.crf and self.trailing == "tag":
+        if self.crf is True and self.trailing == "tag":
             raise ConfigError("the CRF (--crf) works on words and cannot learn the recipe's X tag; use --trailing ignore with it")
+
+
+def uses_crf(config: TrainConfig) -> bool:
+    """Whether a fresh model gets a CRF: ``crf=None`` means yes, except in the recipe's X-tag mode."""
+    return config.crf if config.crf is not None else config.trailing != "tag"
 
 
 def use_bf16(precision: str, device: torch.device) -> bool:
@@ -156,7 +161,7 @@ def prepare_model(train: Dataset, model, config: TrainConfig) -> NerModel:
         model, label_map=label_map, casing=config.casing, max_len=config.max_len, device=config.device,
         scheme=detect_scheme(train.labels),
     )
-    if config.crf:
+    if uses_crf(config):
         attach_crf(ner.network, label_map.num_labels)
     return ner
 
