@@ -27,14 +27,16 @@ import nerkit
 from nerkit.export import INT8_FILE, ONNX_FILE, load_onnx, quantize_int8
 from nerkit.metrics import score
 
+ALL_OPS = None  # onnxruntime's default: every op type it can quantize (MatMul, Gather, ...)
 VARIANTS = {
-    "s8 per-channel": dict(per_channel=True),
-    "s8 per-channel reduce-range": dict(per_channel=True, reduce_range=True),
-    "s8 per-tensor": dict(per_channel=False),
-    "u8 per-channel": dict(per_channel=True, weight_type="QUInt8"),
-    "s8 per-channel, MatMul only": dict(per_channel=True, op_types=["MatMul"]),
-    "s8 per-channel reduce-range, MatMul only": dict(per_channel=True, reduce_range=True, op_types=["MatMul"]),
-    "u8 per-channel, MatMul only": dict(per_channel=True, weight_type="QUInt8", op_types=["MatMul"]),
+    "s8 per-channel": dict(per_channel=True, reduce_range=False, op_types=ALL_OPS),
+    "s8 per-channel reduce-range": dict(per_channel=True, reduce_range=True, op_types=ALL_OPS),
+    "s8 per-tensor": dict(per_channel=False, reduce_range=False, op_types=ALL_OPS),
+    "u8 per-channel": dict(per_channel=True, reduce_range=False, weight_type="QUInt8", op_types=ALL_OPS),
+    "s8 per-channel, MatMul only": dict(per_channel=True, reduce_range=False, op_types=["MatMul"]),
+    "s8 per-channel reduce-range, MatMul only (nerkit's default)": dict(per_channel=True, reduce_range=True,
+                                                                         op_types=["MatMul"]),
+    "u8 per-channel, MatMul only": dict(per_channel=True, reduce_range=False, weight_type="QUInt8", op_types=["MatMul"]),
 }
 
 

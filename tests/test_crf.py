@@ -8,7 +8,7 @@ import torch
 
 import nerkit
 from nerkit.cli import main
-from nerkit.crf import LinearChainCRF, crf_decode, crf_loss, get_crf
+from nerkit.crf import LinearChainCRF, crf_decode, crf_loss, decode_sentences, get_crf
 from nerkit.errors import ConfigError
 from nerkit.train import TrainConfig
 
@@ -100,3 +100,27 @@ def test_crf_refuses_the_recipe_x_tag(capsys, tiny_conll, tmp_path):
     code = main(["train", "--data", str(tiny_conll), "--crf", "on", "--trailing", "tag", "--output", str(tmp_path / "m")])
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1 and "CRF" in err
+
+
+def test_decode_sentences_equals_decoding_each_sentence_alone():
+    torch.manual_seed(3)
+    crf = LinearChainCRF(4)
+    with torch.no_grad():
+        for p in crf.parameters():
+            p.normal_()
+    counts = [3, 0, 5, 1]
+    scores = torch.randn(sum(counts), 4)
+    got = decode_sentences(crf, scores.numpy(), counts, chunk=2)
+    expected, start = [], 0
+    for n in counts:
+        if n:
+            expected += crf_decode(crf, scores[start:start + n].unsqueeze(0), torch.ones(1, n, dtype=torch.bool)).tolist()
+        start += n
+    assert got.tolist() == expected
+
+
+def test_a_long_sentence_is_decoded_whole_whatever_the_windows(crf_model):
+    words = ["Obama", "visited", "Paris", "and"] * 100  # far over max_len 64: many windows
+    tags = {stride: tuple(nerkit.predict(crf_model, [words], stride=stride).tags[0]) for stride in (0, 8, 32)}
+    assert len(set(tags.values())) == 1
+    assert tags[32][:3] == ("I-PER", "O", "I-LOC")

@@ -116,3 +116,13 @@ def test_cli_cv_too_many_folds_is_one_line(tiny_conll, tiny_model_dir, capsys):
 def test_cli_cv_one_fold_is_refused(tiny_conll, capsys):
     err = _error(capsys, ["cv", "--data", str(tiny_conll), "--folds", "1"])
     assert "at least 2" in err
+
+
+def test_a_type_missing_from_a_folds_training_side_is_still_scored(tiny_model_dir):
+    # ORG only in document 0: the fold that tests document 0 never trains on an ORG.
+    sentences = [["Google", "is", "big"], ["Paris", "is", "nice"], ["Obama", "is", "here"], ["Berlin", "is", "far"]]
+    labels = [["I-ORG", "O", "O"], ["I-LOC", "O", "O"], ["I-PER", "O", "O"], ["I-LOC", "O", "O"]]
+    data = nerkit.Dataset(sentences, labels, [0, 1, 2, 3])
+    folds = [run_fold(data, k, folds=2, by="document", model=str(tiny_model_dir), **FAST) for k in (1, 2)]
+    org = [f for f in folds if "ORG" in f.report.per_type]
+    assert len(org) == 1 and org[0].report.per_type["ORG"]["support"] == 1

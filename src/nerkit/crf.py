@@ -12,7 +12,9 @@ pair of neighbouring tags (and for the first and last tag), trained on the likel
 the whole gold sequence and decoded with Viterbi, so a sequence such as ``I-ORG I-MISC
 I-ORG`` inside one name costs what the training data says it should. It works on words,
 not pieces: the logits of each word's first piece (the ones predict() reads) are packed
-into a sequence per window; trailing pieces take no part.
+into a sequence; trailing pieces take no part. Training scores each window's words;
+predict() decodes each whole sentence (every word's scores taken from the window that owns
+it), so where a long sentence was cut into windows does not change its tags.
 
 The parameters live on the network as ``network.crf`` (so ``.to(device)``, the optimiser
 and ``state_dict`` see them) and are saved in ``nerkit.json`` (a few dozen numbers), so a
@@ -23,9 +25,12 @@ needs left-aligned masks that windows of word pieces do not have.
 
 from __future__ import annotations
 
+from typing import Sequence
+
+import numpy as np
 import torch
 
-__all__ = ["LinearChainCRF", "crf_loss", "crf_decode", "attach", "get_crf"]
+__all__ = ["LinearChainCRF", "crf_loss", "crf_decode", "decode_sentences", "attach", "get_crf"]
 
 
 class LinearChainCRF(torch.nn.Module):
@@ -102,6 +107,31 @@ def crf_decode(crf: LinearChainCRF, logits: torch.Tensor, select: torch.Tensor) 
         path.append(tag)
     path = torch.stack(path[::-1], dim=1)  # (B, W)
     return path[mask]
+
+
+def decode_sentences(crf: LinearChainCRF, scores: np.ndarray, counts: Sequence[int], chunk: int = 256) -> np.ndarray:
+    """Viterbi tag ids for every word; ``scores`` (words x tags) holds the sentences back to back.
+
+    Sentences are decoded in chunks of similar length (little padding, bounded memory) on
+    the CPU, whatever device the model is on: a few thousand numbers, not worth a transfer.
+    """
+    cpu = LinearChainCRF(scores.shape[1]).load_dict(crf.to_dict())
+    counts = np.asarray(counts, dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    out = np.zeros(int(offsets[-1]), dtype=np.int64)
+    order = [i for i in np.argsort(counts, kind="stable") if counts[i]]
+    with torch.no_grad():
+        for k in range(0, len(order), chunk):
+            ids = order[k : k + chunk]
+            width = int(counts[ids[-1]])
+            em = torch.zeros(len(ids), width, scores.shape[1])
+            mask = torch.zeros(len(ids), width, dtype=torch.bool)
+            for r, i in enumerate(ids):
+                em[r, : counts[i]] = torch.from_numpy(scores[offsets[i] : offsets[i + 1]])
+                mask[r, : counts[i]] = True
+            positions = np.concatenate([np.arange(offsets[i], offsets[i + 1]) for i in ids])
+            out[positions] = crf_decode(cpu, em, mask).numpy()
+    return out
 
 
 def get_crf(network) -> LinearChainCRF | None:

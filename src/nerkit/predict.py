@@ -23,7 +23,7 @@ import torch
 
 from .data import Dataset
 from .features import IGNORE, collate, encode, sorted_batches
-from .crf import crf_decode, get_crf
+from .crf import decode_sentences, get_crf
 from .labels import convert_scheme
 from .model import NerModel
 from .train import use_bf16
@@ -66,7 +66,7 @@ def predict(
     bf16 = use_bf16(precision, device)
     pad_id = model.tokenizer.pad_token_id if model.tokenizer.pad_token_id is not None else 0
     lengths = [len(w.input_ids) for w in windows]
-    sent_parts, word_parts, prob_parts, crf_parts = [], [], [], []
+    sent_parts, word_parts, prob_parts, logp_parts = [], [], [], []
     crf = get_crf(network)
     loss_sum, loss_count = 0.0, 0
     with torch.inference_mode():
@@ -86,8 +86,8 @@ def predict(
             sent_parts.append(batch.sentence.to(device).unsqueeze(1).expand_as(mask)[mask].cpu())
             word_parts.append(word_index[mask].cpu())
             prob_parts.append(probs.cpu())
-            if crf is not None:  # Viterbi over each window's words instead of each word's argmax
-                crf_parts.append(crf_decode(crf, logits, mask).cpu())
+            if crf is not None:
+                logp_parts.append(torch.log_softmax(logits[mask][:, :n_real], dim=-1).cpu())
     counts = np.asarray([len(s) for s in sentences], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(counts)])
     total = int(offsets[-1])
@@ -99,8 +99,13 @@ def predict(
         flat = offsets[torch.cat(sent_parts).numpy()] + torch.cat(word_parts).numpy()
         flat_probs[flat] = probs
     best = flat_probs.argmax(axis=1)
-    if crf_parts:
-        best[flat] = torch.cat(crf_parts).numpy()
+    if logp_parts:
+        # Viterbi over each whole sentence (each word's scores from the window that owns it),
+        # so the tags do not depend on where long sentences were cut into windows.
+        flat_logp = np.full((total, n_real), -1e4, dtype=np.float32)
+        flat_logp[:, lm.label2id.get("O", 0)] = 0.0
+        flat_logp[flat] = torch.cat(logp_parts).numpy()
+        best = decode_sentences(crf, flat_logp, counts)
     names = np.asarray(lm.tags, dtype=object)
     flat_tags = names[best]
     flat_scores = flat_probs[np.arange(total), best]

@@ -142,7 +142,12 @@ def confusion(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]])
 
 
 def _pyplot():
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        from .errors import ConfigError
+
+        raise ConfigError("the error-analysis plots need matplotlib; run `pip install 'nerkit[report]'`") from None
 
     matplotlib.use("Agg")  # no display needed; safe in servers and CI
     import matplotlib.pyplot as plt
