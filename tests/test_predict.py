@@ -11,12 +11,23 @@ def test_results_come_back_in_input_order(trained_tiny, tiny_data):
 
 
 def test_probabilities_and_scores(trained_tiny, tiny_data):
+    # With the CRF (on by default) a word's tag is the best *sequence*'s, not always the
+    # word's most probable tag; its score is the classifier's probability of that tag.
     p = nerkit.predict(trained_tiny, tiny_data, probabilities=True)
+    index = trained_tiny.label_map.label2id
     for probs, scores, tags in zip(p.probabilities, p.scores, p.tags):
         assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-5)
-        assert np.allclose(probs.max(axis=1), scores)
-        assert [trained_tiny.label_map.tags[i] for i in probs.argmax(axis=1)] == tags
+        assert np.allclose([probs[w, index[t]] for w, t in enumerate(tags)], scores)
     assert p.loss is not None  # gold tags were given
+
+
+def test_without_crf_each_tag_is_the_most_probable(tiny_model_dir, tiny_data):
+    model = nerkit.fit(tiny_data, str(tiny_model_dir), crf=False, epochs=3, batch_size=4, lr=5e-3,
+                       progress=False, max_len=64)
+    p = nerkit.predict(model, tiny_data, probabilities=True)
+    for probs, scores, tags in zip(p.probabilities, p.scores, p.tags):
+        assert np.allclose(probs.max(axis=1), scores)
+        assert [model.label_map.tags[i] for i in probs.argmax(axis=1)] == tags
 
 
 def test_no_loss_without_gold(trained_tiny):

@@ -134,7 +134,7 @@ def test_examples_show_gold_and_prediction_side_by_side(tmp_path):
 
 def test_learning_curve_uses_validation_f1_when_there_is_one(tmp_path):
     history = [{"epoch": 1, "loss": 0.9, "val_f1": 0.4}, {"epoch": 2, "loss": 0.5, "val_f1": 0.6}]
-    page = build_report([["a"]], [["O"]], [["O"]], tmp_path, history=history)
+    page = build_report([["Paris"]], [["I-LOC"]], [["I-LOC"]], tmp_path, history=history)
     assert (tmp_path / "learning_curve.png").read_bytes().startswith(PNG)
     assert json.loads((tmp_path / "summary.json").read_text())["history"] == history
 
