@@ -82,7 +82,7 @@ async def run_slice(base: str, texts: list[str], clients: int, seconds: float, w
 
     records: list[tuple[float, float, str | None]] = []  # (start, end, problem)
     counter = iter(range(10**9))
-    limits = httpx.Limits(max_connections=clients + 1, max_keepalive_connections=clients + 1)
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
         opens = time.perf_counter() + warmup
         closes = opens + seconds
@@ -101,7 +101,10 @@ async def run_slice(base: str, texts: list[str], clients: int, seconds: float, w
 
         async def health_at(moment: float) -> tuple[dict, float]:
             await asyncio.sleep(max(0.0, moment - time.perf_counter()))
-            return (await client.get("/health")).json()["batching"], os.getloadavg()[0]
+            # A fresh connection: a pooled one left idle for the server's keep-alive timeout
+            # (uvicorn: 5 s) may be closed by the server just as it is reused.
+            async with httpx.AsyncClient(base_url=base, timeout=120) as fresh:
+                return (await fresh.get("/health")).json()["batching"], os.getloadavg()[0]
 
         *_, (before, load_before), (after, load_after) = await asyncio.gather(
             *(worker() for _ in range(clients)), health_at(opens), health_at(closes))
