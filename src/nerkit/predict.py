@@ -29,6 +29,14 @@ from .model import NerModel
 from .train import use_bf16
 
 
+def default_max_tokens(device: torch.device) -> int:
+    # A CPU runs small matrices near its peak, and a batch that fits its caches beats a big
+    # one: on the 2-core AVX2 machine of benchmarks/RESULTS.md, batches of ~1,000 pieces
+    # tagged 1.3-1.5x more sentences/s than 64 whole sentences (~2,000+ pieces). A GPU needs
+    # big batches to fill it.
+    return 1024 if device.type == "cpu" else 16384
+
+
 @dataclass
 class Prediction:
     tags: list[list[str]]  # one tag per original word
@@ -45,9 +53,13 @@ def predict(
     probabilities: bool = False,
     precision: str = "auto",
     stride: int = 32,
-    max_tokens: int | None = 16384,
+    max_tokens: int | None = None,
 ) -> Prediction:
-    """Tag each word of each sentence; see the module docstring."""
+    """Tag each word of each sentence; see the module docstring.
+
+    A batch holds at most ``batch_size`` windows and at most ``max_tokens`` padded word
+    pieces. ``max_tokens=None`` picks by device: 1,024 on a CPU, 16,384 on a GPU.
+    """
     if isinstance(data, Dataset):
         sentences, gold = data.sentences, data.labels
     else:
@@ -63,6 +75,8 @@ def predict(
     windows, _ = encode(sentences, model.tokenizer, lm, gold, max_len=model.max_len, stride=stride, casing=model.casing)
     network, device = model.network, model.device
     network.eval()
+    if max_tokens is None:
+        max_tokens = default_max_tokens(device)
     bf16 = use_bf16(precision, device)
     pad_id = model.tokenizer.pad_token_id if model.tokenizer.pad_token_id is not None else 0
     lengths = [len(w.input_ids) for w in windows]
