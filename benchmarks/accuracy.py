@@ -8,6 +8,10 @@ Heavy runs must hold the shared CPU lock, one job per fold or split:
     flock /tmp/nerkit-cpu.lock python benchmarks/accuracy.py recipe --arm default --model-dir runs/default
     flock /tmp/nerkit-cpu.lock python benchmarks/accuracy.py cv --arm default --fold 1   # ... --fold 5
     python benchmarks/accuracy.py summary          # the tables for RESULTS.md (no training)
+    python benchmarks/accuracy.py ablation casing-off crf-off   # each idea on vs off, paired by fold
+
+On a 2-core machine two folds of different arms can share the lock, one thread each
+(``--threads 1``): two single-threaded trainings finish sooner than two in a row on two threads.
 
 Arms are named sets of training options (``ARMS``) on top of nerkit's defaults, so each
 figure in RESULTS.md names exactly what was trained. ``--model-dir`` scores a model already
@@ -149,6 +153,35 @@ def cmd_summary(args) -> None:
               f"{r['precision']:.4f} | {r['recall']:.4f} | {types} |")
 
 
+def cmd_ablation(args) -> None:
+    """Each idea on and off over the same folds: mean +- std, and the paired per-fold change."""
+    import statistics
+
+    def load(arm):
+        path = RESULTS / f"cv{args.folds}_{args.by}_{arm}.json"
+        if not path.exists():
+            sys.exit(f"{path} is missing: run `python benchmarks/accuracy.py cv --arm {arm} --fold K` for K = 1..{args.folds}")
+        return {int(k): FoldResult.from_dict(v).report for k, v in json.loads(path.read_text())["folds"].items()}
+
+    base = load(args.base)
+    print(f"| arm | folds | micro F1 (mean +- std) | change vs {args.base}, paired by fold (mean +- std) | "
+          "folds where it is better | PER | LOC | ORG | MISC |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for arm in [args.base, *args.arms]:
+        reports = load(arm)
+        shared = sorted(set(reports) & set(base))
+        f1 = [reports[k].f1 for k in sorted(reports)]
+        diffs = [reports[k].f1 - base[k].f1 for k in shared]
+        change = "-" if arm == args.base else (
+            f"{statistics.mean(diffs):+.4f} +- {statistics.stdev(diffs) if len(diffs) > 1 else 0:.4f} "
+            f"(folds {', '.join(f'{d:+.4f}' for d in diffs)})")
+        wins = "-" if arm == args.base else f"{sum(d > 0 for d in diffs)} of {len(diffs)}"
+        summary = summarise([reports[k] for k in sorted(reports)])
+        types = " | ".join(_pm(summary["per_type"][t], "f1") if t in summary["per_type"] else "-"
+                           for t in ("PER", "LOC", "ORG", "MISC"))
+        print(f"| {arm} | {len(f1)} | {_pm(summary, 'f1')} | {change} | {wins} | {types} |")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -166,7 +199,17 @@ def main(argv=None) -> None:
     c.set_defaults(func=cmd_cv)
     s = sub.add_parser("summary", help="print the results as a Markdown table")
     s.set_defaults(func=cmd_summary)
+    a = sub.add_parser("ablation", help="print the ablation table: arms vs a base arm over the same folds")
+    a.add_argument("arms", nargs="+", choices=list(ARMS))
+    a.add_argument("--base", default="default", choices=list(ARMS))
+    a.add_argument("--folds", type=int, default=5)
+    a.add_argument("--by", choices=("document", "sentence"), default="document")
+    a.set_defaults(func=cmd_ablation)
+    for p in (r, c):
+        p.add_argument("--threads", type=int, help="torch threads (default: torch's choice, one per core)")
     args = parser.parse_args(argv)
+    if getattr(args, "threads", None):
+        torch.set_num_threads(args.threads)
     args.func(args)
 
 

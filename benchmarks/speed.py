@@ -1,6 +1,6 @@
 """Side-by-side speed: the recipe vs plain Hugging Face vs nerkit, one run, one machine.
 
-    flock /tmp/nerkit-cpu.lock python benchmarks/speed.py --out benchmarks/results
+    flock /tmp/nerkit-cpu.lock python benchmarks/speed.py --hf-full --recipe-full --out benchmarks/results
 
 Same data (wikigold, the recipe's 50/50 split, seed 100), same model (the embedded
 all-MiniLM-L6-v2), every arm in its own subprocess so each peak memory is clean.
@@ -17,9 +17,11 @@ Arms
 
 Throughput (training tokens/s) is measured for every arm on the same subset of the training
 sentences (``--throughput-fraction``), one epoch each. A token is a real word piece (with
-[CLS]/[SEP]); padding does not count. Full trainings (F1 on the test half) run for nerkit's
-defaults and HF fp32 (its F1 is the comparison the bar names); the recipe's full 5-epoch
-run is optional (``--recipe-full``) because it costs ~20 minutes here.
+[CLS]/[SEP]); padding does not count. A full training (F1 on the test half) always runs for
+nerkit's defaults; the HF Trainer's 10 epochs (``--hf-full``, ~9 minutes here) and the recipe's
+5 epochs (``--recipe-full``, ~17 minutes) are optional. The bar's F1 comparison needs both:
+
+    flock /tmp/nerkit-cpu.lock python benchmarks/speed.py --hf-full --recipe-full --out benchmarks/results
 
 Prediction (sentences/s on the test half): ``nerkit.predict`` in fp32 and bf16 (and the tag
 agreement of each with fp32), and ``pipeline("token-classification")`` on the same sentences

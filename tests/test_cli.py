@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from cli_errors import error_line
 from nerkit.cli import main
 
 
@@ -45,34 +46,36 @@ def test_predict_lines_to_conll(trained_dir, tmp_path):
     assert all(len(line.split()) == 2 for b in blocks for line in b.splitlines())
 
 
+def test_predict_without_output_writes_conll_to_stdout(trained_dir, tmp_path, capsys):
+    src = tmp_path / "in.txt"
+    src.write_text("Obama visited Paris .\n")
+    out = tmp_path / "out.conll"
+    assert main(["predict", "--model", str(trained_dir), "--input", str(src), "--output", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["predict", "--model", str(trained_dir), "--input", str(src)]) == 0
+    assert capsys.readouterr().out == out.read_text()
+
+
 def test_predict_conll_input_keeps_documents(trained_dir, tiny_conll, tmp_path):
     out = tmp_path / "out.conll"
     assert main(["predict", "--model", str(trained_dir), "--input", str(tiny_conll), "--output", str(out)]) == 0
     assert out.read_text().count("-DOCSTART-") == 2
 
 
-def _error(capsys, argv):
-    code = main(argv)
-    err = capsys.readouterr().err.strip()
-    assert code == 2, err
-    assert "Traceback" not in err and len(err.splitlines()) == 1
-    return err
-
-
 def test_missing_data_file(capsys, tmp_path):
-    err = _error(capsys, ["train", "--data", str(tmp_path / "nope.conll"), "--output", str(tmp_path / "m")])
+    err = error_line(capsys, ["train", "--data", str(tmp_path / "nope.conll"), "--output", str(tmp_path / "m")])
     assert "nope.conll" in err
 
 
 def test_empty_data_file(capsys, tmp_path):
     (tmp_path / "empty.conll").write_text("")
-    err = _error(capsys, ["train", "--data", str(tmp_path / "empty.conll"), "--output", str(tmp_path / "m")])
+    err = error_line(capsys, ["train", "--data", str(tmp_path / "empty.conll"), "--output", str(tmp_path / "m")])
     assert "empty" in err
 
 
 def test_line_without_tag_column(capsys, tmp_path):
     (tmp_path / "bad.conll").write_text("Paris I-LOC\nis\n")
-    err = _error(capsys, ["train", "--data", str(tmp_path / "bad.conll"), "--output", str(tmp_path / "m")])
+    err = error_line(capsys, ["train", "--data", str(tmp_path / "bad.conll"), "--output", str(tmp_path / "m")])
     assert "line 2" in err
 
 
@@ -84,24 +87,24 @@ def test_test_fraction_out_of_range(capsys, tmp_path):
 
 
 def test_max_len_below_8(capsys, tmp_path, tiny_conll, tiny_model_dir):
-    err = _error(capsys, ["train", "--data", str(tiny_conll), "--model", str(tiny_model_dir), "--max-len", "4",
+    err = error_line(capsys, ["train", "--data", str(tiny_conll), "--model", str(tiny_model_dir), "--max-len", "4",
                           "--output", str(tmp_path / "m"), "--no-progress"])
     assert "at least 8" in err
 
 
 def test_output_holding_a_model_is_not_overwritten(capsys, trained_dir, tiny_conll, tiny_model_dir):
     before = (trained_dir / "model.safetensors").read_bytes()
-    err = _error(capsys, ["train", "--data", str(tiny_conll), "--model", str(tiny_model_dir), "--output", str(trained_dir)])
+    err = error_line(capsys, ["train", "--data", str(tiny_conll), "--model", str(tiny_model_dir), "--output", str(trained_dir)])
     assert "--overwrite" in err
     assert (trained_dir / "model.safetensors").read_bytes() == before
 
 
 def test_model_dir_missing(capsys, tmp_path, tiny_conll):
-    err = _error(capsys, ["evaluate", "--model", str(tmp_path / "none"), "--data", str(tiny_conll)])
+    err = error_line(capsys, ["evaluate", "--model", str(tmp_path / "none"), "--data", str(tiny_conll)])
     assert "does not exist" in err
 
 
 def test_data_with_other_labels_than_the_model(capsys, trained_dir, tmp_path):
     (tmp_path / "other.conll").write_text("Paris B-GPE\n")
-    err = _error(capsys, ["evaluate", "--model", str(trained_dir), "--data", str(tmp_path / "other.conll")])
+    err = error_line(capsys, ["evaluate", "--model", str(trained_dir), "--data", str(tmp_path / "other.conll")])
     assert "B-GPE" in err

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import nerkit
+from cli_errors import error_line
 from nerkit.cli import main
 from nerkit.crossval import FoldResult, cross_validate, run_fold, summarise
 from nerkit.errors import ConfigError, DataError
@@ -89,14 +90,6 @@ def test_bad_input_is_refused(tiny_data, tiny_model_dir):
         summarise([])
 
 
-def _error(capsys, argv):
-    code = main(argv)
-    err = capsys.readouterr().err.strip()
-    assert code == 2, err
-    assert "Traceback" not in err and len(err.splitlines()) == 1
-    return err
-
-
 def test_cli_cv_prints_mean_and_std_and_writes_json(tiny_conll, tiny_model_dir, tmp_path, capsys):
     out = tmp_path / "cv.json"
     code = main(["cv", "--data", str(tiny_conll), "--folds", "2", "--by", "document", "--model", str(tiny_model_dir),
@@ -109,12 +102,12 @@ def test_cli_cv_prints_mean_and_std_and_writes_json(tiny_conll, tiny_model_dir, 
 
 
 def test_cli_cv_too_many_folds_is_one_line(tiny_conll, tiny_model_dir, capsys):
-    err = _error(capsys, ["cv", "--data", str(tiny_conll), "--folds", "3", "--model", str(tiny_model_dir)])
+    err = error_line(capsys, ["cv", "--data", str(tiny_conll), "--folds", "3", "--model", str(tiny_model_dir)])
     assert "3 folds" in err and "fewer folds" in err
 
 
 def test_cli_cv_one_fold_is_refused(tiny_conll, capsys):
-    err = _error(capsys, ["cv", "--data", str(tiny_conll), "--folds", "1"])
+    err = error_line(capsys, ["cv", "--data", str(tiny_conll), "--folds", "1"])
     assert "at least 2" in err
 
 

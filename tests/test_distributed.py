@@ -9,6 +9,7 @@ import pytest
 import torch
 
 import nerkit
+from cli_errors import error_line
 from nerkit.cli import main
 from nerkit.data import read_conll
 from nerkit.distributed import Context, evaluate
@@ -121,38 +122,30 @@ def test_a_rerun_skips_finished_shards(model_dir, tiny_conll, tmp_path, capsys):
     assert files[0].stat().st_mtime_ns == before and files[1].exists()
 
 
-def _error(capsys, argv):
-    code = main(argv)
-    err = capsys.readouterr().err.strip()
-    assert code == 2, err
-    assert "Traceback" not in err and len(err.splitlines()) == 1
-    return err
-
-
 def test_shards_of_another_input_are_refused(model_dir, tiny_conll, tmp_path, capsys):
     shards = tmp_path / "shards"
     _predict(model_dir, tiny_conll, tmp_path / "a.conll", "--shard-dir", str(shards), "--shard-size", "3")
     other = tmp_path / "other.txt"
     other.write_text("Obama visited Paris .\n")
     capsys.readouterr()
-    err = _error(capsys, ["predict", "--model", str(model_dir), "--input", str(other), "--output",
+    err = error_line(capsys, ["predict", "--model", str(model_dir), "--input", str(other), "--output",
                           str(tmp_path / "b.conll"), "--shard-dir", str(shards), "--nproc", "2"])
     assert "holds shards of another input" in err and "--shard-dir" in err
 
 
 def test_bad_distributed_options(model_dir, tiny_conll, tmp_path, capsys):
-    err = _error(capsys, ["predict", "--model", str(model_dir), "--input", str(tiny_conll), "--nproc", "2"])
+    err = error_line(capsys, ["predict", "--model", str(model_dir), "--input", str(tiny_conll), "--nproc", "2"])
     assert "--nproc needs --output" in err
-    err = _error(capsys, ["predict", "--model", str(model_dir), "--input", str(tiny_conll), "--output",
+    err = error_line(capsys, ["predict", "--model", str(model_dir), "--input", str(tiny_conll), "--output",
                           str(tmp_path / "o"), "--shard-dir", str(tmp_path / "s"), "--shard-size", "0"])
     assert "--shard-size" in err
     text = tmp_path / "docs.txt"
     text.write_text("Barack Obama visited Paris, France.\n")
-    err = _error(capsys, ["predict", "--model", str(model_dir), "--input", str(text), "--format", "text",
+    err = error_line(capsys, ["predict", "--model", str(model_dir), "--input", str(text), "--format", "text",
                           "--output", str(tmp_path / "o.jsonl"), "--nproc", "2"])
     assert "not text input" in err
-    err = _error(capsys, ["train", "--data", str(tiny_conll), "--output", str(tmp_path / "m"), "--nproc", "4",
+    err = error_line(capsys, ["train", "--data", str(tiny_conll), "--output", str(tmp_path / "m"), "--nproc", "4",
                           "--batch-size", "2"])
     assert "--batch-size 2 is smaller than --nproc 4" in err
-    err = _error(capsys, ["train", "--data", str(tiny_conll), "--output", str(tmp_path / "m"), "--nproc", "0"])
+    err = error_line(capsys, ["train", "--data", str(tiny_conll), "--output", str(tmp_path / "m"), "--nproc", "0"])
     assert "--nproc must be at least 1" in err

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import nerkit
+from cli_errors import error_line
 from nerkit.cli import main
 from nerkit.data import read_conll
 from nerkit.errors import ConfigError, ModelError
@@ -136,23 +137,15 @@ def test_cli_predict_and_evaluate_with_onnx(model_dir, exported, tiny_conll, tmp
     assert json.loads(capsys.readouterr().out)["f1"] >= torch_f1 - 0.005
 
 
-def _error(capsys, argv):
-    code = main(argv)
-    err = capsys.readouterr().err.strip()
-    assert code == 2, err
-    assert "Traceback" not in err and len(err.splitlines()) == 1
-    return err
-
-
 def test_cli_export_errors(model_dir, exported, trained_tiny, tmp_path, capsys):
     capsys.readouterr()
-    err = _error(capsys, ["export", "--model", str(model_dir), "--output", str(exported)])
+    err = error_line(capsys, ["export", "--model", str(model_dir), "--output", str(exported)])
     assert "--overwrite" in err
-    err = _error(capsys, ["export", "--model", str(tmp_path / "none"), "--output", str(tmp_path / "o2")])
+    err = error_line(capsys, ["export", "--model", str(tmp_path / "none"), "--output", str(tmp_path / "o2")])
     assert "does not exist" in err
     fp32_only = tmp_path / "fp32"
     export_onnx(trained_tiny, fp32_only, exporter="torchscript")
     src = tmp_path / "in.txt"
     src.write_text("Obama visited Paris .\n")
-    err = _error(capsys, ["predict", "--model", str(fp32_only), "--input", str(src), "--backend", "onnx-int8"])
+    err = error_line(capsys, ["predict", "--model", str(fp32_only), "--input", str(src), "--backend", "onnx-int8"])
     assert "--int8" in err

@@ -45,3 +45,16 @@ def test_sentences_longer_than_the_window_get_every_word_tagged(trained_tiny):
 def test_words_without_pieces_and_empty_sentences(trained_tiny):
     p = nerkit.predict(trained_tiny, [["\u200b", "Obama"], []])
     assert p.tags[0][0] == "O" and len(p.tags[0]) == 2 and p.tags[1] == []
+
+
+def test_no_sentences_give_no_tags(trained_tiny):
+    p = nerkit.predict(trained_tiny, [], probabilities=True)
+    assert p.tags == [] and p.scores == [] and p.probabilities == [] and p.loss is None
+
+
+def test_lone_surrogates_are_tagged_like_replacement_characters(trained_tiny):
+    # A lone surrogate is a legal str (and legal JSON) but the Rust tokenizer rejects it.
+    odd = nerkit.predict(trained_tiny, [["\ud800Obama", "visited", "Paris\udfff"]], probabilities=True)
+    plain = nerkit.predict(trained_tiny, [["\ufffdObama", "visited", "Paris\ufffd"]], probabilities=True)
+    assert odd.tags == plain.tags and len(odd.tags[0]) == 3
+    assert np.allclose(odd.probabilities[0], plain.probabilities[0])

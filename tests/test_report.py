@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cli_errors import error_line
 from nerkit.cli import main
 from nerkit.errors import ConfigError, DataError
 from nerkit.labels import spans_to_tags, tags_to_spans
@@ -139,14 +140,6 @@ def test_learning_curve_uses_validation_f1_when_there_is_one(tmp_path):
     assert json.loads((tmp_path / "summary.json").read_text())["history"] == history
 
 
-def _error(capsys, argv):
-    code = main(argv)
-    err = capsys.readouterr().err.strip()
-    assert code == 2, err
-    assert "Traceback" not in err and len(err.splitlines()) == 1
-    return err
-
-
 def test_cli_report(trained_tiny, tiny_conll, tmp_path, capsys):
     model_dir = tmp_path / "model"
     trained_tiny.save(model_dir)
@@ -161,12 +154,12 @@ def test_cli_report(trained_tiny, tiny_conll, tmp_path, capsys):
 
 
 def test_cli_report_bad_inputs(trained_tiny, tiny_conll, tmp_path, capsys):
-    err = _error(capsys, ["report", "--model", str(tmp_path / "none"), "--data", str(tiny_conll)])
+    err = error_line(capsys, ["report", "--model", str(tmp_path / "none"), "--data", str(tiny_conll)])
     assert "does not exist" in err
     model_dir = tmp_path / "model"
     trained_tiny.save(model_dir)
-    err = _error(capsys, ["report", "--model", str(model_dir), "--data", str(tiny_conll), "--examples", "-1"])
+    err = error_line(capsys, ["report", "--model", str(model_dir), "--data", str(tiny_conll), "--examples", "-1"])
     assert "--examples" in err
     (tmp_path / "other.conll").write_text("Paris B-GPE\n")
-    err = _error(capsys, ["report", "--model", str(model_dir), "--data", str(tmp_path / "other.conll")])
+    err = error_line(capsys, ["report", "--model", str(model_dir), "--data", str(tmp_path / "other.conll")])
     assert "B-GPE" in err

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from nerkit.cli import main
+from cli_errors import error_line
 from nerkit.serve import MicroBatcher, create_app
 from nerkit.tagger import Tagger
 
@@ -163,16 +163,8 @@ def test_micro_batcher_options_are_checked():
 # ---------------------------------------------------------------- the serve command
 
 
-def _error(capsys, argv):
-    code = main(argv)
-    err = capsys.readouterr().err.strip()
-    assert code == 2, err
-    assert "Traceback" not in err and len(err.splitlines()) == 1
-    return err
-
-
 def test_serve_needs_an_existing_model(capsys, tmp_path):
-    err = _error(capsys, ["serve", "--model", str(tmp_path / "none"), "--port", "0"])
+    err = error_line(capsys, ["serve", "--model", str(tmp_path / "none"), "--port", "0"])
     assert "does not exist" in err
 
 
@@ -181,13 +173,13 @@ def test_serve_reports_a_taken_port(capsys, trained_tiny, tmp_path):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        err = _error(capsys, ["serve", "--model", str(tmp_path), "--port", str(port)])
+        err = error_line(capsys, ["serve", "--model", str(tmp_path), "--port", str(port)])
     assert str(port) in err and "--port" in err
 
 
 @pytest.mark.parametrize("option,value", [("--max-chars", "0"), ("--max-batch", "0"), ("--max-wait-ms", "-1"), ("--port", "70000")])
 def test_serve_checks_its_options(capsys, tmp_path, option, value):
-    err = _error(capsys, ["serve", "--model", str(tmp_path), option, value])
+    err = error_line(capsys, ["serve", "--model", str(tmp_path), option, value])
     assert option in err
 
 

@@ -5,6 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import nerkit
+from cli_errors import error_line
 from nerkit.errors import ConfigError, DataError, ModelError
 from nerkit.labels import tags_to_spans
 from nerkit.tagger import Tagger, sentence_spans
@@ -287,26 +288,20 @@ def test_predict_lines_with_html(capsys, model_dir, tmp_path):
     assert '<mark class="entity"' in page.read_text()
 
 
-def _one_line_error(capsys, argv):
-    code, _, err = _run(capsys, argv)
-    assert code == 2 and len(err.strip().splitlines()) == 1, err
-    return err
-
-
 def test_predict_bad_input_is_one_line_and_exit_2(capsys, model_dir, tmp_path):
     empty = tmp_path / "empty.txt"
     empty.write_text("\n\n")
-    assert "no documents" in _one_line_error(capsys, ["predict", "--model", str(model_dir), "--input", str(empty),
+    assert "no documents" in error_line(capsys, ["predict", "--model", str(model_dir), "--input", str(empty),
                                                       "--format", "text"])
-    assert "--format" in _one_line_error(capsys, ["predict", "--model", str(model_dir), "--input", "-"])
-    assert "does not exist" in _one_line_error(capsys, ["predict", "--model", str(model_dir), "--input",
+    assert "--format" in error_line(capsys, ["predict", "--model", str(model_dir), "--input", "-"])
+    assert "does not exist" in error_line(capsys, ["predict", "--model", str(model_dir), "--input",
                                                         str(tmp_path / "nope.txt")])
     (tmp_path / "doc.txt").write_text("Obama visited Paris.\n")
-    assert "does not exist" in _one_line_error(capsys, ["predict", "--model", str(tmp_path / "no-model"),
+    assert "does not exist" in error_line(capsys, ["predict", "--model", str(tmp_path / "no-model"),
                                                         "--input", str(tmp_path / "doc.txt"), "--format", "text"])
-    assert "--stride" in _one_line_error(capsys, ["predict", "--model", str(model_dir), "--input",
+    assert "--stride" in error_line(capsys, ["predict", "--model", str(model_dir), "--input",
                                                   str(tmp_path / "doc.txt"), "--stride", "-1"])
-    assert "--batch-size" in _one_line_error(capsys, ["predict", "--model", str(model_dir), "--input",
+    assert "--batch-size" in error_line(capsys, ["predict", "--model", str(model_dir), "--input",
                                                       str(tmp_path / "doc.txt"), "--batch-size", "0"])
 
 

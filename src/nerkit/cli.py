@@ -317,7 +317,7 @@ def cmd_predict(args) -> int:
         return _predict_in_shards(args, data, fmt)
     ner = load_model(args.model, backend=args.backend)
     prediction = predict(ner, data.sentences, batch_size=args.batch_size, stride=args.stride)
-    target = args.output or "/dev/stdout"
+    target = args.output or sys.stdout
     write_conll(target, data.sentences, prediction.tags, doc_ids=data.doc_ids if fmt == "conll" else None)
     if args.html:
         from .tagger import word_entities
@@ -358,7 +358,7 @@ def _predict_in_shards(args, data, fmt: str) -> int:
                                         lambda part: _predict_tags(ner, part, args.batch_size, args.stride))
     if not ctx.is_main:
         return 0
-    target = args.output or "/dev/stdout"
+    target = args.output or sys.stdout
     write_conll(target, data.sentences, tags, doc_ids=data.doc_ids if fmt == "conll" else None)
     print(f"tagged {len(data)} sentences in {plan.count} shards ({done} finished before)"
           + (f" into {args.output}" if args.output else ""), file=sys.stderr)

@@ -261,6 +261,8 @@ def _check_token(token, where: str, spaces: bool = True) -> None:
 def write_conll(path, sentences, tags=None, doc_ids=None) -> None:
     """Write ``word TAG`` lines with a blank line after each sentence.
 
+    ``path`` is a file path or an open text file (e.g. ``sys.stdout``).
+
     With ``doc_ids``, a ``-DOCSTART- O`` line (and a blank line) opens each document,
     so :func:`read_conll` gives the same grouping back. ``tags=None`` writes words only.
     Columns are separated by a space, or by a tab when some word holds a space.
@@ -305,7 +307,11 @@ def write_conll(path, sentences, tags=None, doc_ids=None) -> None:
             out.append(word if tags is None else f"{word}{sep}{tags[i][j]}")
             out.append("\n")
         out.append("\n")
-    Path(path).write_text("".join(out), encoding="utf-8", newline="\n")
+    if hasattr(path, "write"):
+        path.write("".join(out))
+        path.flush()
+    else:
+        Path(path).write_text("".join(out), encoding="utf-8", newline="\n")
 
 
 # ---------------------------------------------------------------------------

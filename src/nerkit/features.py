@@ -23,6 +23,7 @@ and reported, never lost silently.
 from __future__ import annotations
 
 import random
+import re
 import warnings
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence
@@ -118,6 +119,18 @@ def _window_starts(first_pieces: np.ndarray, n_pieces: int, content: int, stride
     return starts
 
 
+# Lone surrogates (legal in a Python str and in JSON, not in UTF-8) make the Rust tokenizer
+# raise; the model sees U+FFFD instead, one character for one, so offsets stay the same.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _tokenizable(words: Sequence[str]) -> list[str]:
+    words = list(words)
+    if LONE_SURROGATE.search("".join(words)):
+        words = [LONE_SURROGATE.sub("\ufffd", w) for w in words]
+    return words
+
+
 def encode(
     sentences: Sequence[Sequence[str]],
     tokenizer,
@@ -140,7 +153,7 @@ def encode(
         stride = min(stride, content // 2)
     # One batched call to the Rust tokenizer, without special tokens: windows add their own.
     batch = tokenizer(
-        [list(s) for s in sentences], is_split_into_words=True, add_special_tokens=False, truncation=False
+        [_tokenizable(s) for s in sentences], is_split_into_words=True, add_special_tokens=False, truncation=False
     ) if len(sentences) else None
     trailing_id = label_map.label2id[label_map.trailing_tag] if label_map is not None and label_map.trailing_tag else IGNORE
     cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id

@@ -64,6 +64,8 @@ def predict(
         sentences, gold = data.sentences, data.labels
     else:
         sentences, gold = [list(s) for s in data], None
+    if not sentences:
+        return Prediction(tags=[], scores=[], probabilities=[] if probabilities else None)
     # A model trained in another scheme than the data's (TrainConfig.scheme) sees gold tags
     # in its own scheme for the loss, and its output goes back to the data's scheme.
     tag_scheme = getattr(model, "train_scheme", None) or model.scheme

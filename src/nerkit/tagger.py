@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .errors import ConfigError, DataError
+from .features import LONE_SURROGATE
 from .labels import entity_type
 from .model import NerModel, load_model
 from .text import Word, entities_from_word_tags, split_words
@@ -53,9 +54,6 @@ _SENTENCE_END = re.compile(r"[.!?\u2026\u3002\uff01\uff1f]+")
 # Words that may follow the end and still belong to the sentence: closing quotes and brackets.
 _CLOSERS = frozenset(['"', "'", "''", ")", "]", "}", "\u2019", "\u201d", "\u00bb", "\u300d", "\u300f"])
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n|\u2029")
-# Lone surrogates cannot be encoded, and the Rust tokenizer rejects them; the model sees
-# U+FFFD instead (one character for one, so offsets into the user's text stay the same).
-_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def sentence_spans(text: str, words: Sequence[Word]) -> list[tuple[int, int]]:
@@ -147,7 +145,8 @@ class Tagger:
                 raise DataError(f"text {i} is a {type(text).__name__}, not a str; pass strings")
         chunks: list[tuple[int, list[Word]]] = []  # (text index, the words of one sentence)
         for i, text in enumerate(texts):
-            words = split_words(_SURROGATES.sub("\ufffd", text))
+            # Lone surrogates become U+FFFD before splitting too, as the tokenizer sees them.
+            words = split_words(LONE_SURROGATE.sub("\ufffd", text))
             spans = sentence_spans(text, words) if self.sentences else [(0, len(words))] if words else []
             chunks += [(i, words[a:b]) for a, b in spans]
         results: list[list[dict]] = [[] for _ in texts]
@@ -161,10 +160,9 @@ class Tagger:
             for j, word in enumerate(sentence):
                 if not isinstance(word, str):
                     raise DataError(f"sentence {i} word {j} is a {type(word).__name__}, not a str; pass strings")
-        model_input = [[_SURROGATES.sub("\ufffd", w) for w in sentence] for sentence in sentences]
         return [
             word_entities(words, tags, scores)[1]
-            for words, tags, scores in zip(sentences, *self._predict(model_input))
+            for words, tags, scores in zip(sentences, *self._predict(sentences))
         ]
 
     def _predict(self, sentences: list[list[str]]) -> tuple[list[list[str]], list[list[float]]]:
