@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cli_errors import error_line
+from nerkit.cli import main
 from nerkit.serve import MicroBatcher, create_app
 from nerkit.tagger import Tagger
 
