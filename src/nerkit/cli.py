@@ -47,6 +47,10 @@ def _add_split_args(p: argparse.ArgumentParser, default_fraction: float | None):
     p.add_argument("--seed", type=int, default=100, help="random seed for the split and training (default: 100)")
 
 
+# --casing and --crf: "auto" leaves the choice to TrainConfig (None).
+_ON_OFF = {"auto": None, "on": True, "off": False}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nerkit", description="Fine-tune, evaluate and serve BERT-family NER taggers.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -209,8 +213,8 @@ def cmd_train(args) -> int:
         "epochs": 1 if args.quick else args.epochs, "batch_size": args.batch_size, "lr": args.lr,
         "max_len": args.max_len, "trailing": args.trailing, "patience": args.patience, "scheme": args.scheme,
     }.items() if v is not None}
-    options.update(casing={"auto": None, "on": True, "off": False}[args.casing], precision=args.precision,
-                   seed=args.seed, progress=not args.no_progress, crf={"auto": None, "on": True, "off": False}[args.crf])
+    options.update(casing=_ON_OFF[args.casing], precision=args.precision,
+                   seed=args.seed, progress=not args.no_progress, crf=_ON_OFF[args.crf])
     checkpoints = Path(args.checkpoint_dir) if args.checkpoint_dir else output.with_name(output.name + ".checkpoints")
     options.update(checkpoint_dir=str(checkpoints), checkpoint_every=args.checkpoint_every, resume=args.resume)
     config = TrainConfig(**options)  # checks the options before any data or model is loaded
@@ -445,8 +449,8 @@ def cmd_cv(args) -> int:
         "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr, "max_len": args.max_len,
         "patience": args.patience, "scheme": args.scheme,
     }.items() if v is not None}
-    options.update(casing={"auto": None, "on": True, "off": False}[args.casing], progress=not args.no_progress,
-                   crf={"auto": None, "on": True, "off": False}[args.crf])
+    options.update(casing=_ON_OFF[args.casing], progress=not args.no_progress,
+                   crf=_ON_OFF[args.crf])
     TrainConfig(**options)  # checks the options before any data or model is loaded
     data = _load_data(args.data, args.tag_column)
     output = Path(args.output) if args.output else None

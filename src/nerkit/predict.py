@@ -31,9 +31,9 @@ from .train import use_bf16
 
 def default_max_tokens(device: torch.device) -> int:
     # A CPU runs small matrices near its peak, and a batch that fits its caches beats a big
-    # one: on the 2-core AVX2 machine of benchmarks/RESULTS.md, batches of ~1,000 pieces
-    # tagged 1.3-1.5x more sentences/s than 64 whole sentences (~2,000+ pieces). A GPU needs
-    # big batches to fill it.
+    # one: on the 2-core AVX2 machine of benchmarks/RESULTS.md, batches of 1,024 pieces
+    # tagged 1.30x the sentences/s of 64 whole sentences (benchmarks/predict_batching.py).
+    # A GPU needs big batches to fill it.
     return 1024 if device.type == "cpu" else 16384
 
 
@@ -98,12 +98,12 @@ def predict(
                 loss_count += int((labels != IGNORE).sum())
             word_index = batch.word_index.to(device)
             mask = word_index >= 0
-            probs = torch.softmax(logits[mask][:, :n_real], dim=-1)
+            logp = torch.log_softmax(logits[mask][:, :n_real], dim=-1)  # the CRF decodes these
             sent_parts.append(batch.sentence.to(device).unsqueeze(1).expand_as(mask)[mask].cpu())
             word_parts.append(word_index[mask].cpu())
-            prob_parts.append(probs.cpu())
+            prob_parts.append(logp.exp().cpu())
             if crf is not None:
-                logp_parts.append(torch.log_softmax(logits[mask][:, :n_real], dim=-1).cpu())
+                logp_parts.append(logp.cpu())
     counts = np.asarray([len(s) for s in sentences], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(counts)])
     total = int(offsets[-1])
