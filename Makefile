@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup train test clean
+.PHONY: setup train test lint clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -22,7 +22,12 @@ setup: $(STAMP)
 train: $(STAMP)
 	$(BIN)/nerkit train --data wikigold --output runs/wikigold --overwrite
 
-test: $(STAMP)
+# One formatter and linter (ruff, pyproject.toml); the layers contract runs inside the tests.
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+test: lint
 	$(BIN)/python -m pytest -q
 
 clean:

@@ -32,9 +32,9 @@ from pathlib import Path
 import torch
 
 import nerkit
-from nerkit.crossval import FoldResult, run_fold, summarise
-from nerkit.metrics import evaluate
-from nerkit.train import TrainConfig
+from nerkit.analysis.crossval import FoldPlan, run_fold, summarise
+from nerkit.evaluation import Report, evaluate
+from nerkit.training import TrainConfig
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -69,8 +69,13 @@ def _effective(options: dict) -> dict:
 
 
 def _machine() -> dict:
-    return {"torch": torch.__version__, "threads": torch.get_num_threads(), "python": platform.python_version(),
-            "cpu": platform.processor() or platform.machine(), "nerkit": str(Path(nerkit.__file__).parent)}
+    return {
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "python": platform.python_version(),
+        "cpu": platform.processor() or platform.machine(),
+        "nerkit": str(Path(nerkit.__file__).parent),
+    }
 
 
 def _write(path: Path, payload: dict) -> None:
@@ -89,11 +94,16 @@ def cmd_recipe(args) -> None:
         model = nerkit.load_model(args.model_dir)
         saved = model.train_config
         expected = {**asdict(TrainConfig()), **options}
-        mismatched = {k: (saved.get(k), v) for k, v in expected.items()
-                      if k in saved and k not in ("device", "progress") and saved.get(k) != v}
+        mismatched = {
+            k: (saved.get(k), v)
+            for k, v in expected.items()
+            if k in saved and k not in ("device", "progress") and saved.get(k) != v
+        }
         split = (saved.get("data"), saved.get("test_fraction"), saved.get("split_by"), saved.get("seed"))
         if mismatched or split != ("wikigold", 0.5, "sentence", 100):
-            sys.exit(f"{args.model_dir} was not trained with arm {args.arm!r} on the recipe split: {mismatched or split}")
+            sys.exit(
+                f"{args.model_dir} was not trained with arm {args.arm!r} on the recipe split: {mismatched or split}"
+            )
         history, source = model.history, f"trained earlier, saved in {args.model_dir}"
     else:
         model = nerkit.fit(train, progress=True, **options)
@@ -105,31 +115,50 @@ def cmd_recipe(args) -> None:
     reports = {mode: evaluate(model, test, mode=mode).to_dict() for mode in ("default", "strict")}
     payload = {
         "experiment": "recipe split: wikigold, test fraction 0.5, seed 100, split by sentence",
-        "arm": args.arm, "options": options, "effective_options": _effective(options), "model": source, "train_sentences": len(train),
-        "test_sentences": len(test), "seconds": round(seconds, 1), "history": history, "reports": reports,
+        "arm": args.arm,
+        "options": options,
+        "effective_options": _effective(options),
+        "model": source,
+        "train_sentences": len(train),
+        "test_sentences": len(test),
+        "seconds": round(seconds, 1),
+        "history": history,
+        "reports": reports,
         "machine": _machine(),
     }
     _write(RESULTS / f"recipe_{args.arm}.json", payload)
-    print(f"recipe split, arm {args.arm}: F1 {reports['default']['f1']:.4f} (default mode), "
-          f"{reports['strict']['f1']:.4f} (strict)")
+    print(
+        f"recipe split, arm {args.arm}: F1 {reports['default']['f1']:.4f} (default mode), "
+        f"{reports['strict']['f1']:.4f} (strict)"
+    )
 
 
 def cmd_cv(args) -> None:
     options = _arm(args.arm)
     data = nerkit.load("wikigold")
-    fold = run_fold(data, args.fold, folds=args.folds, by=args.by, seed=args.seed, progress=True, **options)
+    fold = run_fold(data, args.fold, FoldPlan(folds=args.folds, by=args.by, seed=args.seed), progress=True, **options)
     path = RESULTS / f"cv{args.folds}_{args.by}_{args.arm}.json"
-    payload = json.loads(path.read_text()) if path.exists() else {
-        "experiment": f"{args.folds}-fold cross-validation of wikigold by {args.by}, seed {args.seed}",
-        "arm": args.arm, "options": options, "effective_options": _effective(options), "folds": {}, "machine": _machine(),
-    }
+    payload = (
+        json.loads(path.read_text())
+        if path.exists()
+        else {
+            "experiment": f"{args.folds}-fold cross-validation of wikigold by {args.by}, seed {args.seed}",
+            "arm": args.arm,
+            "options": options,
+            "effective_options": _effective(options),
+            "folds": {},
+            "machine": _machine(),
+        }
+    )
     payload["folds"][str(args.fold)] = fold.to_dict()
-    reports = [FoldResult.from_dict(f).report for _, f in sorted(payload["folds"].items())]
+    reports = [Report(**f["report"]) for _, f in sorted(payload["folds"].items())]
     payload["summary"] = summarise(reports)
     _write(path, payload)
-    print(f"{args.by} fold {args.fold}/{args.folds}, arm {args.arm}: F1 {fold.report.f1:.4f} "
-          f"({fold.seconds:.0f} s); {len(reports)} folds so far: "
-          f"{payload['summary']['f1']:.4f} +- {payload['summary']['f1_std']:.4f}")
+    print(
+        f"{args.by} fold {args.fold}/{args.folds}, arm {args.arm}: F1 {fold.report.f1:.4f} "
+        f"({fold.seconds:.0f} s); {len(reports)} folds so far: "
+        f"{payload['summary']['f1']:.4f} +- {payload['summary']['f1_std']:.4f}"
+    )
 
 
 def _pm(row: dict, key: str) -> str:
@@ -142,15 +171,23 @@ def cmd_summary(args) -> None:
     for path in sorted(RESULTS.glob("cv*.json")):
         d = json.loads(path.read_text())
         s = d["summary"]
-        types = " | ".join(_pm(s["per_type"][t], "f1") if t in s["per_type"] else "-" for t in ("PER", "LOC", "ORG", "MISC"))
-        print(f"| {d['experiment']} | {d['arm']} | {s['folds']} | {_pm(s, 'f1')} | {_pm(s, 'precision')} | "
-              f"{_pm(s, 'recall')} | {types} |")
+        types = " | ".join(
+            _pm(s["per_type"][t], "f1") if t in s["per_type"] else "-" for t in ("PER", "LOC", "ORG", "MISC")
+        )
+        print(
+            f"| {d['experiment']} | {d['arm']} | {s['folds']} | {_pm(s, 'f1')} | {_pm(s, 'precision')} | "
+            f"{_pm(s, 'recall')} | {types} |"
+        )
     for path in sorted(RESULTS.glob("recipe_*.json")):
         d = json.loads(path.read_text())
         r, strict = d["reports"]["default"], d["reports"]["strict"]
-        types = " | ".join(f"{r['per_type'][t]['f1']:.4f}" if t in r["per_type"] else "-" for t in ("PER", "LOC", "ORG", "MISC"))
-        print(f"| recipe split (1 run; strict mode F1 {strict['f1']:.4f}) | {d['arm']} | - | {r['f1']:.4f} | "
-              f"{r['precision']:.4f} | {r['recall']:.4f} | {types} |")
+        types = " | ".join(
+            f"{r['per_type'][t]['f1']:.4f}" if t in r["per_type"] else "-" for t in ("PER", "LOC", "ORG", "MISC")
+        )
+        print(
+            f"| recipe split (1 run; strict mode F1 {strict['f1']:.4f}) | {d['arm']} | - | {r['f1']:.4f} | "
+            f"{r['precision']:.4f} | {r['recall']:.4f} | {types} |"
+        )
 
 
 def cmd_ablation(args) -> None:
@@ -160,25 +197,36 @@ def cmd_ablation(args) -> None:
     def load(arm):
         path = RESULTS / f"cv{args.folds}_{args.by}_{arm}.json"
         if not path.exists():
-            sys.exit(f"{path} is missing: run `python benchmarks/accuracy.py cv --arm {arm} --fold K` for K = 1..{args.folds}")
-        return {int(k): FoldResult.from_dict(v).report for k, v in json.loads(path.read_text())["folds"].items()}
+            sys.exit(
+                f"{path} is missing: run `python benchmarks/accuracy.py cv --arm {arm} --fold K` for K = 1..{args.folds}"
+            )
+        return {int(k): Report(**v["report"]) for k, v in json.loads(path.read_text())["folds"].items()}
 
     base = load(args.base)
-    print(f"| arm | folds | micro F1 (mean +- std) | change vs {args.base}, paired by fold (mean +- std) | "
-          "folds where it is better | PER | LOC | ORG | MISC |")
+    print(
+        f"| arm | folds | micro F1 (mean +- std) | change vs {args.base}, paired by fold (mean +- std) | "
+        "folds where it is better | PER | LOC | ORG | MISC |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for arm in [args.base, *args.arms]:
         reports = load(arm)
         shared = sorted(set(reports) & set(base))
         f1 = [reports[k].f1 for k in sorted(reports)]
         diffs = [reports[k].f1 - base[k].f1 for k in shared]
-        change = "-" if arm == args.base else (
-            f"{statistics.mean(diffs):+.4f} +- {statistics.stdev(diffs) if len(diffs) > 1 else 0:.4f} "
-            f"(folds {', '.join(f'{d:+.4f}' for d in diffs)})")
+        change = (
+            "-"
+            if arm == args.base
+            else (
+                f"{statistics.mean(diffs):+.4f} +- {statistics.stdev(diffs) if len(diffs) > 1 else 0:.4f} "
+                f"(folds {', '.join(f'{d:+.4f}' for d in diffs)})"
+            )
+        )
         wins = "-" if arm == args.base else f"{sum(d > 0 for d in diffs)} of {len(diffs)}"
         summary = summarise([reports[k] for k in sorted(reports)])
-        types = " | ".join(_pm(summary["per_type"][t], "f1") if t in summary["per_type"] else "-"
-                           for t in ("PER", "LOC", "ORG", "MISC"))
+        types = " | ".join(
+            _pm(summary["per_type"][t], "f1") if t in summary["per_type"] else "-"
+            for t in ("PER", "LOC", "ORG", "MISC")
+        )
         print(f"| {arm} | {len(f1)} | {_pm(summary, 'f1')} | {change} | {wins} | {types} |")
 
 

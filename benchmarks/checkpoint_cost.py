@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 
 import nerkit
-from nerkit import checkpoint
+from nerkit.training import checkpoint
 
 
 def main(argv=None) -> int:

@@ -24,8 +24,8 @@ from pathlib import Path
 import torch
 
 import nerkit
-from nerkit.export import INT8_FILE, ONNX_FILE, load_onnx, quantize_int8
-from nerkit.metrics import score
+from nerkit.evaluation import score
+from nerkit.modeling.onnx import INT8_FILE, ONNX_FILE, load_onnx, quantize_int8
 
 ALL_OPS = None  # onnxruntime's default: every op type it can quantize (MatMul, Gather, ...)
 VARIANTS = {
@@ -34,9 +34,12 @@ VARIANTS = {
     "s8 per-tensor": dict(per_channel=False, reduce_range=False, op_types=ALL_OPS),
     "u8 per-channel": dict(per_channel=True, reduce_range=False, weight_type="QUInt8", op_types=ALL_OPS),
     "s8 per-channel, MatMul only": dict(per_channel=True, reduce_range=False, op_types=["MatMul"]),
-    "s8 per-channel reduce-range, MatMul only (nerkit's default)": dict(per_channel=True, reduce_range=True,
-                                                                         op_types=["MatMul"]),
-    "u8 per-channel, MatMul only": dict(per_channel=True, reduce_range=False, weight_type="QUInt8", op_types=["MatMul"]),
+    "s8 per-channel reduce-range, MatMul only (nerkit's default)": dict(
+        per_channel=True, reduce_range=True, op_types=["MatMul"]
+    ),
+    "u8 per-channel, MatMul only": dict(
+        per_channel=True, reduce_range=False, weight_type="QUInt8", op_types=["MatMul"]
+    ),
 }
 
 
@@ -64,18 +67,30 @@ def main(argv=None) -> int:
             started = time.perf_counter()
             nerkit.predict(model, test.sentences)
             seconds = time.perf_counter() - started
-            results[name] = {"options": options, "f1": score(test.labels, tags).f1,
-                             "sentences_differing_from_fp32": sum(a != b for a, b in zip(reference, tags)),
-                             "seconds": seconds, "bytes": (folder / INT8_FILE).stat().st_size}
-            print(f"{name}: F1 {results[name]['f1']:.4f}, {results[name]['sentences_differing_from_fp32']} sentences "
-                  f"differ from fp32, {seconds:.1f} s", flush=True)
+            results[name] = {
+                "options": options,
+                "f1": score(test.labels, tags).f1,
+                "sentences_differing_from_fp32": sum(a != b for a, b in zip(reference, tags)),
+                "seconds": seconds,
+                "bytes": (folder / INT8_FILE).stat().st_size,
+            }
+            print(
+                f"{name}: F1 {results[name]['f1']:.4f}, {results[name]['sentences_differing_from_fp32']} sentences "
+                f"differ from fp32, {seconds:.1f} s",
+                flush=True,
+            )
     started = time.perf_counter()
     nerkit.predict(fp32, test.sentences)
     results["fp32"]["seconds"] = time.perf_counter() - started
     print(f"fp32: F1 {results['fp32']['f1']:.4f}, {results['fp32']['seconds']:.1f} s")
     out = Path(args.out) if args.out else export / "int8_variants.json"
-    out.write_text(json.dumps({"command": "python benchmarks/int8_variants.py " + " ".join(argv or sys.argv[1:]),
-                               "results": results}, indent=2) + "\n")
+    out.write_text(
+        json.dumps(
+            {"command": "python benchmarks/int8_variants.py " + " ".join(argv or sys.argv[1:]), "results": results},
+            indent=2,
+        )
+        + "\n"
+    )
     return 0
 
 

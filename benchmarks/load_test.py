@@ -39,7 +39,9 @@ HOST = "127.0.0.1"
 def start_server(model: str, extra: list[str]) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "nerkit.cli", "serve", "--model", model, "--host", HOST, "--port", "0", *extra],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
@@ -107,14 +109,16 @@ async def run_slice(base: str, texts: list[str], clients: int, seconds: float, w
                 return (await fresh.get("/health")).json()["batching"], os.getloadavg()[0]
 
         *_, (before, load_before), (after, load_after) = await asyncio.gather(
-            *(worker() for _ in range(clients)), health_at(opens), health_at(closes))
+            *(worker() for _ in range(clients)), health_at(opens), health_at(closes)
+        )
     started_inside = [r for r in records if opens <= r[0] < closes]
     return {
         "latencies": [end - start for start, end, _ in started_inside],
         "failures": [p for _, _, p in records if p],  # any failure counts, warm-up included
         "finished": sum(1 for _, end, _ in records if opens <= end < closes),
         "elapsed": seconds,
-        "texts": after["texts"] - before["texts"], "calls": after["batches"] - before["batches"],
+        "texts": after["texts"] - before["texts"],
+        "calls": after["batches"] - before["batches"],
         "load": [load_before, load_after],
     }
 
@@ -147,9 +151,12 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=15, help="measured seconds per level (at most 60)")
     parser.add_argument("--warmup", type=float, default=3, help="unmeasured seconds before each measurement")
     parser.add_argument("--texts", type=int, default=500, help="wikigold sentences to cycle through")
-    parser.add_argument("--compare-unbatched", action="store_true",
-                        help="also run the highest level against a second server without micro-batching "
-                             "(--max-batch 1), alternating with the batched one in --rounds slices")
+    parser.add_argument(
+        "--compare-unbatched",
+        action="store_true",
+        help="also run the highest level against a second server without micro-batching "
+        "(--max-batch 1), alternating with the batched one in --rounds slices",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="alternating slices for --compare-unbatched")
     parser.add_argument("--output", default="runs/serve-load/results.json", help="JSON results")
     args = parser.parse_args()
@@ -170,11 +177,18 @@ def main() -> int:
                 for _ in range(args.rounds):
                     for name in servers:
                         base = started[name][1]
-                        slices[name].append(asyncio.run(run_slice(base, texts, clients, seconds / args.rounds, args.warmup)))
+                        slices[name].append(
+                            asyncio.run(run_slice(base, texts, clients, seconds / args.rounds, args.warmup))
+                        )
                 rows = [summarise(name, clients, slices[name]) for name in servers]
             else:
-                rows = [summarise("batched", clients, [asyncio.run(run_slice(started["batched"][1], texts, clients,
-                                                                               seconds, args.warmup))])]
+                rows = [
+                    summarise(
+                        "batched",
+                        clients,
+                        [asyncio.run(run_slice(started["batched"][1], texts, clients, seconds, args.warmup))],
+                    )
+                ]
             for row in rows:
                 results.append(row)
                 print(json.dumps(row), file=sys.stderr, flush=True)
@@ -194,8 +208,10 @@ def main() -> int:
     print("| server | clients | requests | failed | requests/s | p50 ms | p99 ms | mean batch | load avg |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in results:
-        print(f"| {r['server']} | {r['clients']} | {r['requests']} | {r['failed']} | {r['requests_per_s']} | "
-              f"{r['p50_ms']} | {r['p99_ms']} | {r['mean_batch']} | {min(r['load_average'])}-{max(r['load_average'])} |")
+        print(
+            f"| {r['server']} | {r['clients']} | {r['requests']} | {r['failed']} | {r['requests_per_s']} | "
+            f"{r['p50_ms']} | {r['p99_ms']} | {r['mean_batch']} | {min(r['load_average'])}-{max(r['load_average'])} |"
+        )
     failed = sum(r["failed"] for r in results)
     if failed:
         print(f"{failed} requests failed, e.g. {[f for r in results for f in r['failures']][:3]}", file=sys.stderr)

@@ -30,8 +30,8 @@ import numpy as np
 import torch
 
 import nerkit
-from nerkit.export import export_onnx, load_onnx
-from nerkit.metrics import score
+from nerkit.evaluation import score
+from nerkit.modeling.onnx import export_onnx, load_onnx
 
 
 def timed(fn) -> float:
@@ -71,8 +71,10 @@ def main(argv=None) -> int:
     }
 
     sentences = test.sentences
-    predictions = {name: nerkit.predict(m, sentences, batch_size=args.batch_size, probabilities=True)
-                   for name, m in backends.items()}
+    predictions = {
+        name: nerkit.predict(m, sentences, batch_size=args.batch_size, probabilities=True)
+        for name, m in backends.items()
+    }
     reference = predictions["torch"]
     parity = {}
     for name, p in predictions.items():
@@ -82,9 +84,12 @@ def main(argv=None) -> int:
             "precision": report.precision,
             "recall": report.recall,
             "sentences_with_other_tags_than_torch": sum(a != b for a, b in zip(reference.tags, p.tags)),
-            "words_with_other_tags_than_torch": sum(x != y for a, b in zip(reference.tags, p.tags) for x, y in zip(a, b)),
-            "max_probability_difference": float(max(np.abs(a - b).max() for a, b in
-                                                    zip(reference.probabilities, p.probabilities) if len(a))),
+            "words_with_other_tags_than_torch": sum(
+                x != y for a, b in zip(reference.tags, p.tags) for x, y in zip(a, b)
+            ),
+            "max_probability_difference": float(
+                max(np.abs(a - b).max() for a, b in zip(reference.probabilities, p.probabilities) if len(a))
+            ),
         }
 
     names = list(backends)
@@ -92,11 +97,11 @@ def main(argv=None) -> int:
     single_times = {name: [] for name in names}
     few = sentences[: args.single]
     for r in range(args.rounds):
-        order = names[r % len(names):] + names[: r % len(names)]  # rotate, so no backend always runs first
+        order = names[r % len(names) :] + names[: r % len(names)]  # rotate, so no backend always runs first
         for name in order:
             m = backends[name]
-            batch_times[name].append(timed(lambda: nerkit.predict(m, sentences, batch_size=args.batch_size)))
-            single_times[name].append(timed(lambda: [nerkit.predict(m, [s], batch_size=1) for s in few]))
+            batch_times[name].append(timed(lambda m=m: nerkit.predict(m, sentences, batch_size=args.batch_size)))
+            single_times[name].append(timed(lambda m=m: [nerkit.predict(m, [s], batch_size=1) for s in few]))
     words = sum(len(s) for s in sentences)
     speed = {}
     for name in names:
@@ -124,18 +129,25 @@ def main(argv=None) -> int:
         "file_bytes": sizes,
         "parity": parity,
         "speed": speed,
-        "machine": {"processor": platform.processor() or platform.machine(), "torch": torch.__version__,
-                    "onnxruntime": __import__("onnxruntime").__version__},
+        "machine": {
+            "processor": platform.processor() or platform.machine(),
+            "torch": torch.__version__,
+            "onnxruntime": __import__("onnxruntime").__version__,
+        },
     }
     (out / "onnx_speed.json").write_text(json.dumps(result, indent=2) + "\n")
-    print("| backend | F1 | sentences with other tags than PyTorch | batch 64: sentences/s | speed-up | "
-          "one sentence: ms | speed-up |")
+    print(
+        "| backend | F1 | sentences with other tags than PyTorch | batch 64: sentences/s | speed-up | "
+        "one sentence: ms | speed-up |"
+    )
     print("|---|---|---|---|---|---|---|")
     for name in names:
         p, s = parity[name], speed[name]
-        print(f"| {name} | {p['f1']:.4f} | {p['sentences_with_other_tags_than_torch']} / {len(sentences)} | "
-              f"{s['sentences_per_second']:.1f} | {s['speedup_vs_torch_batch']:.2f}x | {s['single_sentence_ms']:.1f} | "
-              f"{s['speedup_vs_torch_single']:.2f}x |")
+        print(
+            f"| {name} | {p['f1']:.4f} | {p['sentences_with_other_tags_than_torch']} / {len(sentences)} | "
+            f"{s['sentences_per_second']:.1f} | {s['speedup_vs_torch_batch']:.2f}x | {s['single_sentence_ms']:.1f} | "
+            f"{s['speedup_vs_torch_single']:.2f}x |"
+        )
     print(f"\nfiles: {sizes}; export took {export_seconds:.0f} s; written to {out / 'onnx_speed.json'}")
     return 0
 

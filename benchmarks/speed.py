@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import platform
 import resource
@@ -50,8 +49,19 @@ sys.path.insert(0, str(HERE))
 
 ARMS_TPUT = ["recipe", "hf-fp32", "hf-bf16", "nerkit", "nerkit-bf16"]
 
-RECIPE = dict(trailing="tag", pad_to=200, max_len=200, stride=None, batch_size=8, epochs=5, lr=3e-5, warmup=0.0,
-              group_by_length=False, precision="fp32", casing=False)
+RECIPE = dict(
+    trailing="tag",
+    pad_to=200,
+    max_len=200,
+    stride=None,
+    batch_size=8,
+    epochs=5,
+    lr=3e-5,
+    warmup=0.0,
+    group_by_length=False,
+    precision="fp32",
+    casing=False,
+)
 HF = dict(epochs=10, lr=1e-4, batch_size=16)
 
 
@@ -87,12 +97,18 @@ def nerkit_train(train, options):
     tokens = sum(r["tokens"] for r in model.history)
     seconds = sum(r["seconds"] for r in model.history)
     padded = sum(r["padded_tokens"] for r in model.history)
-    return model, {"tokens": tokens, "padded_tokens": padded, "loop_seconds": seconds, "wall_seconds": round(wall, 2),
-                   "tokens_per_s": tokens / seconds, "epochs": len(model.history)}
+    return model, {
+        "tokens": tokens,
+        "padded_tokens": padded,
+        "loop_seconds": seconds,
+        "wall_seconds": round(wall, 2),
+        "tokens_per_s": tokens / seconds,
+        "epochs": len(model.history),
+    }
 
 
 def cpu_fast_bf16() -> bool:
-    from nerkit.model import cpu_has_fast_bf16
+    from nerkit.hardware import cpu_has_fast_bf16
 
     return cpu_has_fast_bf16()
 
@@ -202,41 +218,67 @@ def hf_encode(tokenizer, dataset, label2id):
         for w in wids:
             labels.append(-100 if w is None or w == previous else label2id[dataset.labels[i][w]])
             previous = w
-        rows.append({"input_ids": enc["input_ids"][i], "attention_mask": enc["attention_mask"][i],
-                     "token_type_ids": enc["token_type_ids"][i], "labels": labels})
+        rows.append(
+            {
+                "input_ids": enc["input_ids"][i],
+                "attention_mask": enc["attention_mask"][i],
+                "token_type_ids": enc["token_type_ids"][i],
+                "labels": labels,
+            }
+        )
         word_ids.append(wids)
     return rows, word_ids
 
 
 def hf_train(train, bf16: bool, epochs: int, output=None, test=None):
     import numpy as np
-    from transformers import (AutoModelForTokenClassification, AutoTokenizer, DataCollatorForTokenClassification,
-                              Trainer, TrainingArguments)
+    from transformers import (
+        AutoModelForTokenClassification,
+        AutoTokenizer,
+        DataCollatorForTokenClassification,
+        Trainer,
+        TrainingArguments,
+    )
 
     import nerkit
-    from nerkit.model import embedded_model_dir
+    from nerkit.modeling import embedded_model_dir
 
     tags = nerkit.unique_labels(train)
     label2id = {t: i for i, t in enumerate(tags)}
     path = embedded_model_dir()
     tokenizer = AutoTokenizer.from_pretrained(path)
     model = AutoModelForTokenClassification.from_pretrained(
-        path, num_labels=len(tags), id2label=dict(enumerate(tags)), label2id=label2id)
+        path, num_labels=len(tags), id2label=dict(enumerate(tags)), label2id=label2id
+    )
     rows, _ = hf_encode(tokenizer, train, label2id)
     with tempfile.TemporaryDirectory() as tmp:
         targs = TrainingArguments(
-            output_dir=tmp, num_train_epochs=epochs, learning_rate=HF["lr"], per_device_train_batch_size=HF["batch_size"],
-            bf16=bf16, use_cpu=True, report_to="none", save_strategy="no", logging_strategy="no", disable_tqdm=True,
+            output_dir=tmp,
+            num_train_epochs=epochs,
+            learning_rate=HF["lr"],
+            per_device_train_batch_size=HF["batch_size"],
+            bf16=bf16,
+            use_cpu=True,
+            report_to="none",
+            save_strategy="no",
+            logging_strategy="no",
+            disable_tqdm=True,
             seed=100,
         )
-        trainer = Trainer(model=model, args=targs, train_dataset=rows,
-                          data_collator=DataCollatorForTokenClassification(tokenizer))
+        trainer = Trainer(
+            model=model, args=targs, train_dataset=rows, data_collator=DataCollatorForTokenClassification(tokenizer)
+        )
         started = time.perf_counter()
         metrics = trainer.train().metrics
         wall = time.perf_counter() - started
     tokens = sum(len(r["input_ids"]) for r in rows) * epochs
-    result = {"tokens": tokens, "loop_seconds": metrics["train_runtime"], "wall_seconds": round(wall, 2),
-              "tokens_per_s": tokens / metrics["train_runtime"], "epochs": epochs}
+    result = {
+        "tokens": tokens,
+        "loop_seconds": metrics["train_runtime"],
+        "wall_seconds": round(wall, 2),
+        "tokens_per_s": tokens / metrics["train_runtime"],
+        "epochs": epochs,
+    }
     if test is not None:
         test_rows, test_wids = hf_encode(tokenizer, test, label2id)
         logits = trainer.predict(test_rows).predictions
@@ -296,8 +338,9 @@ def arm_pred_hf(args):
     out = {"sentences": len(test), "model": str(source)}
     for key, batch in (("default", None), (f"batch{args.pipeline_batch}", args.pipeline_batch)):
         kwargs = {} if batch is None else {"batch_size": batch}
-        tagger = pipeline("token-classification", model=str(source), aggregation_strategy="first",
-                          device="cpu", **kwargs)
+        tagger = pipeline(
+            "token-classification", model=str(source), aggregation_strategy="first", device="cpu", **kwargs
+        )
         tagger(texts[:8])  # warm-up
         best, entities = float("inf"), None
         for _ in range(1 if batch is None else args.repeats):  # batch 1 is slow enough to time once
@@ -322,7 +365,7 @@ def model_flops_per_token(mean_len: float) -> dict:
     """Forward FLOPs per token of the embedded MiniLM: 2 x dense weights + attention's two products."""
     from transformers import AutoConfig
 
-    from nerkit.model import embedded_model_dir
+    from nerkit.modeling import embedded_model_dir
 
     c = AutoConfig.from_pretrained(embedded_model_dir())
     h, i, layers = c.hidden_size, c.intermediate_size, c.num_hidden_layers
@@ -344,10 +387,28 @@ ARMS = {
 def run_child(arm, args) -> dict:
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         result_file = f.name
-    cmd = [sys.executable, __file__, "--child", arm, "--result", result_file, "--runs", str(args.runs),
-           "--throughput-fraction", str(args.throughput_fraction), "--repeats", str(args.repeats),
-           "--pipeline-batch", str(args.pipeline_batch), "--bf16-sentences", str(args.bf16_sentences)] + \
-        (["--quick"] if args.quick else []) + (["--hf-full"] if args.hf_full else [])
+    cmd = (
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            arm,
+            "--result",
+            result_file,
+            "--runs",
+            str(args.runs),
+            "--throughput-fraction",
+            str(args.throughput_fraction),
+            "--repeats",
+            str(args.repeats),
+            "--pipeline-batch",
+            str(args.pipeline_batch),
+            "--bf16-sentences",
+            str(args.bf16_sentences),
+        ]
+        + (["--quick"] if args.quick else [])
+        + (["--hf-full"] if args.hf_full else [])
+    )
     print(f"[{time.strftime('%H:%M:%S')}] {arm} ...", file=sys.stderr, flush=True)
     started = time.perf_counter()
     proc = subprocess.run(cmd)
@@ -389,13 +450,26 @@ def machine() -> dict:
     import torch
     import transformers
 
-    model_name = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                       if line.startswith("model name")), platform.processor())
+    model_name = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     flags = Path("/proc/cpuinfo").read_text().split("flags", 2)[1].split("\n", 1)[0].split()
-    return {"cpu": model_name, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-            "cpu_capability": torch.backends.cpu.get_cpu_capability(),
-            "avx512_bf16": "avx512_bf16" in flags, "amx_bf16": "amx_bf16" in flags,
-            "torch": torch.__version__, "transformers": transformers.__version__, "python": platform.python_version()}
+    return {
+        "cpu": model_name,
+        "cores": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "avx512_bf16": "avx512_bf16" in flags,
+        "amx_bf16": "amx_bf16" in flags,
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "python": platform.python_version(),
+    }
 
 
 def summarise(r: dict, args) -> dict:
@@ -443,7 +517,11 @@ def markdown(res: dict) -> str:
         f"Machine: {m['cpu']}, {m['cores']} cores, torch {m['torch']} ({m['cpu_capability']}, "
         f"AVX-512 BF16 {m['avx512_bf16']}, AMX {m['amx_bf16']}), {m['torch_threads']} threads, transformers {m['transformers']}.",
         f"Command: `{res['command']}` ({res['minutes']:.1f} min of arms)."
-        + (f" The arms' results were read from the log {res['from_log']} of the run that measured them." if res.get("from_log") else ""),
+        + (
+            f" The arms' results were read from the log {res['from_log']} of the run that measured them."
+            if res.get("from_log")
+            else ""
+        ),
         "",
         f"Training throughput, one epoch on the same {t['nerkit']['sentences']} training sentences each "
         "(nerkit-bf16: a third of them where bf16 is emulated; tokens = real word pieces, padding excluded):",
@@ -454,9 +532,11 @@ def markdown(res: dict) -> str:
     for name in ARMS_TPUT:
         a = t[name]
         pad = f"{a['padded_tokens'] / a['tokens']:.2f}" if "padded_tokens" in a else "n/a"
-        lines.append(f"| {name} | {a['sentences']} | {a['tokens_per_s']:.0f} | {pad} | {a['loop_seconds']:.1f} | {a['peak_rss_mb']:.0f} | "
-                     f"{a['tokens_per_s'] / t['recipe']['tokens_per_s']:.2f} | "
-                     f"{t['nerkit']['tokens_per_s'] / a['tokens_per_s']:.2f} |")
+        lines.append(
+            f"| {name} | {a['sentences']} | {a['tokens_per_s']:.0f} | {pad} | {a['loop_seconds']:.1f} | {a['peak_rss_mb']:.0f} | "
+            f"{a['tokens_per_s'] / t['recipe']['tokens_per_s']:.2f} | "
+            f"{t['nerkit']['tokens_per_s'] / a['tokens_per_s']:.2f} |"
+        )
     fr, fh = r["full-nerkit"], r.get("full-hf", {})
     rec = r.get("full-recipe")
     lines += [
@@ -466,10 +546,16 @@ def markdown(res: dict) -> str:
         "| arm | epochs | tokens/s | wall s | peak RSS MB | F1 |",
         "|---|---|---|---|---|---|",
         f"| nerkit defaults | {fr['epochs']} | {fr['tokens_per_s']:.0f} | {fr['wall_seconds']:.0f} | {fr['peak_rss_mb']:.0f} | {fr['f1']:.4f} |",
-        (f"| HF Trainer fp32 | {fh['epochs']} | {fh['tokens_per_s']:.0f} | {fh['wall_seconds']:.0f} | {fh['peak_rss_mb']:.0f} | {fh['f1']:.4f} |"
-         if "f1" in fh else "| HF Trainer fp32 | 10 | - | - | - | not measured (no `--hf-full`) |"),
-        (f"| recipe | {rec['epochs']} | {rec['tokens_per_s']:.0f} | {rec['wall_seconds']:.0f} | {rec['peak_rss_mb']:.0f} | {rec['f1']:.4f} |"
-         if rec else "| recipe | 5 | - | - | - | not measured (no `--recipe-full`) |"),
+        (
+            f"| HF Trainer fp32 | {fh['epochs']} | {fh['tokens_per_s']:.0f} | {fh['wall_seconds']:.0f} | {fh['peak_rss_mb']:.0f} | {fh['f1']:.4f} |"
+            if "f1" in fh
+            else "| HF Trainer fp32 | 10 | - | - | - | not measured (no `--hf-full`) |"
+        ),
+        (
+            f"| recipe | {rec['epochs']} | {rec['tokens_per_s']:.0f} | {rec['wall_seconds']:.0f} | {rec['peak_rss_mb']:.0f} | {rec['f1']:.4f} |"
+            if rec
+            else "| recipe | 5 | - | - | - | not measured (no `--recipe-full`) |"
+        ),
     ]
     pn, ph = r["pred-nerkit"], r["pred-hf"]
     lines += [
@@ -484,16 +570,20 @@ def markdown(res: dict) -> str:
         f"| {pn['bf16_sentences_per_s']:.1f} | | {pn['f1_bf16_subset']:.4f} | {pn['bf16_same_tags_as_fp32']:.4%} |",
     ]
     for key in [k[: -len("_sentences_per_s")] for k in ph if k.endswith("_sentences_per_s")]:
-        weights = "HF Trainer's model" if ph.get("model", "/hf").endswith("hf") else "nerkit's weights, no casing features"
-        lines.append(f"| HF pipeline ({weights}), {key.replace('batch', 'batch_size=')} | {ph[key + '_sentences_per_s']:.0f} | "
-                     f"{ph['peak_rss_mb']:.0f} | {ph[key + '_f1']:.4f} | n/a |")
+        weights = (
+            "HF Trainer's model" if ph.get("model", "/hf").endswith("hf") else "nerkit's weights, no casing features"
+        )
+        lines.append(
+            f"| HF pipeline ({weights}), {key.replace('batch', 'batch_size=')} | {ph[key + '_sentences_per_s']:.0f} | "
+            f"{ph['peak_rss_mb']:.0f} | {ph[key + '_f1']:.4f} | n/a |"
+        )
     mm = r["matmul"]
     sep = r.get("matmul-separate")
     lines += [
         "",
         f"Matrix-multiply peak at the model's dense shapes (512 rows), in this run: fp32 {mm['fp32']} GFLOP/s, bf16 {mm['bf16']} GFLOP/s"
-        + (f"; measured separately (--peak): fp32 {sep['fp32']} GFLOP/s, bf16 {sep['bf16']} GFLOP/s. " if sep else ". ") +
-        f"Model FLOPs per real token: {s['flops_per_token']['forward'] / 1e6:.1f} M forward, "
+        + (f"; measured separately (--peak): fp32 {sep['fp32']} GFLOP/s, bf16 {sep['bf16']} GFLOP/s. " if sep else ". ")
+        + f"Model FLOPs per real token: {s['flops_per_token']['forward'] / 1e6:.1f} M forward, "
         f"{s['flops_per_token']['train'] / 1e6:.1f} M training (3x).",
         f"nerkit uses {s['train_mfu_fp32']:.1%} of the fp32 peak training ({s['train_mfu_fp32_full_run']:.1%} over the full run) "
         f"and {s['predict_mfu_fp32']:.1%} predicting.",
@@ -504,10 +594,12 @@ def markdown(res: dict) -> str:
         f"- training vs plain HF Trainer, best setting: {s['train_x_hf_best']:.2f}x (fp32 {s['train_x_hf_fp32']:.2f}x, "
         f"bf16 {s['train_x_hf_bf16']:.2f}x; >= 1.5x: {'met' if s['bar_train_hf_1_5x'] else 'NOT met'}); "
         f"HF bf16/fp32 = {s['hf_bf16_over_fp32']:.2f}, nerkit bf16/fp32 = {s['nerkit_bf16_over_fp32']:.2f}",
-        (f"- F1: nerkit {s['f1_nerkit']:.4f} vs best reference {s['f1_reference_best']:.4f} "
-         f"(gap {s['f1_gap']:+.4f}; within 0.01: {'met' if s['bar_f1_within_0_01'] else 'NOT met'})"
-         if s["f1_gap"] is not None else
-         f"- F1: nerkit {s['f1_nerkit']:.4f}; the recipe's and HF Trainer's F1 were not measured in this run"),
+        (
+            f"- F1: nerkit {s['f1_nerkit']:.4f} vs best reference {s['f1_reference_best']:.4f} "
+            f"(gap {s['f1_gap']:+.4f}; within 0.01: {'met' if s['bar_f1_within_0_01'] else 'NOT met'})"
+            if s["f1_gap"] is not None
+            else f"- F1: nerkit {s['f1_nerkit']:.4f}; the recipe's and HF Trainer's F1 were not measured in this run"
+        ),
         f"- prediction vs HF pipeline: {s['predict_x_pipeline_default']:.1f}x its default, {s['predict_x_pipeline_best']:.1f}x its best "
         f"(>= 3x: {'met' if s['bar_predict_3x'] else 'NOT met'}); same tags as fp32 on {s['predict_same_tags_as_fp32']:.2%} of words",
     ]
@@ -522,11 +614,19 @@ def main(argv=None):
     parser.add_argument("--throughput-fraction", type=float, default=0.3)
     parser.add_argument("--repeats", type=int, default=2, help="timed prediction passes (best counts)")
     parser.add_argument("--pipeline-batch", type=int, default=64)
-    parser.add_argument("--bf16-sentences", type=int, default=100, help="test sentences for the (slow here) bf16 prediction")
-    parser.add_argument("--hf-full", action="store_true",
-                        help="also train the HF Trainer for its 10 epochs, for its F1 (~10-30 min here)")
-    parser.add_argument("--from-log", type=Path,
-                        help="rebuild the JSON and table from the '[time] arm: {...}' lines of an interrupted run's log")
+    parser.add_argument(
+        "--bf16-sentences", type=int, default=100, help="test sentences for the (slow here) bf16 prediction"
+    )
+    parser.add_argument(
+        "--hf-full",
+        action="store_true",
+        help="also train the HF Trainer for its 10 epochs, for its F1 (~10-30 min here)",
+    )
+    parser.add_argument(
+        "--from-log",
+        type=Path,
+        help="rebuild the JSON and table from the '[time] arm: {...}' lines of an interrupted run's log",
+    )
     parser.add_argument("--peak", type=Path, help="JSON written by matmul_peak.py, used for the fraction of peak")
     parser.add_argument("--recipe-full", action="store_true", help="also train the recipe for its 5 epochs (~20 min)")
     parser.add_argument("--child", help=argparse.SUPPRESS)

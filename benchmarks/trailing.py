@@ -39,11 +39,17 @@ def main() -> None:
         model = nerkit.fit(train, trailing=trailing, crf=False, **options)
         seconds = time.perf_counter() - started
         report = nerkit.evaluate(model, test)
-        rows.append({
-            "trailing": trailing, "f1": report.f1, "precision": report.precision, "recall": report.recall,
-            "loss": report.loss, "train_seconds": round(seconds, 1),
-            "config": model.train_config,
-        })
+        rows.append(
+            {
+                "trailing": trailing,
+                "f1": report.f1,
+                "precision": report.precision,
+                "recall": report.recall,
+                "loss": report.loss,
+                "train_seconds": round(seconds, 1),
+                "config": model.train_config,
+            }
+        )
         print(f"trailing={trailing}: F1 {report.f1:.4f} ({seconds:.0f} s)", flush=True)
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(json.dumps(rows, indent=2) + "\n")

@@ -37,7 +37,12 @@ WORDS = sorted({w for s, _ in SENTENCES for w in s} | {"is", "a", "city", "long"
 def tiny_vocab() -> list[str]:
     """Special tokens, whole words (lower-cased, like an uncased model), characters and ## pieces."""
     chars = sorted({c for w in WORDS for c in w.lower()} | set("abcdefghijklmnopqrstuvwxyz0123456789.,-'()"))
-    return ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + sorted({w.lower() for w in WORDS}) + chars + [f"##{c}" for c in chars]
+    return (
+        ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+        + sorted({w.lower() for w in WORDS})
+        + chars
+        + [f"##{c}" for c in chars]
+    )
 
 
 def make_tiny_model_dir(path, uncased: bool = True, hidden: int = 32, layers: int = 2):
@@ -49,11 +54,19 @@ def make_tiny_model_dir(path, uncased: bool = True, hidden: int = 32, layers: in
     path.mkdir(parents=True, exist_ok=True)
     # A vocab.txt and a tokenizer config load the same way in transformers 4 and 5.
     (path / "vocab.txt").write_text("\n".join(tiny_vocab()) + "\n")
-    (path / "tokenizer_config.json").write_text(json.dumps({"tokenizer_class": "BertTokenizer", "do_lower_case": uncased}))
+    (path / "tokenizer_config.json").write_text(
+        json.dumps({"tokenizer_class": "BertTokenizer", "do_lower_case": uncased})
+    )
     tokenizer = AutoTokenizer.from_pretrained(path)
     config = BertConfig(
-        vocab_size=len(tiny_vocab()), hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=2,
-        intermediate_size=2 * hidden, max_position_embeddings=64, type_vocab_size=2, num_labels=2,
+        vocab_size=len(tiny_vocab()),
+        hidden_size=hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=2,
+        intermediate_size=2 * hidden,
+        max_position_embeddings=64,
+        type_vocab_size=2,
+        num_labels=2,
     )
     import torch
 
@@ -100,4 +113,6 @@ def trained_tiny(tiny_model_dir, tiny_data):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return nerkit.fit(tiny_data, str(tiny_model_dir), epochs=40, batch_size=4, lr=5e-3, warmup=0.0, progress=False, max_len=64)
+        return nerkit.fit(
+            tiny_data, str(tiny_model_dir), epochs=40, batch_size=4, lr=5e-3, warmup=0.0, progress=False, max_len=64
+        )

@@ -61,8 +61,15 @@ def test_module_doctests():
 
 @pytest.mark.parametrize(
     "tag, expected",
-    [("B-PER", "PER"), ("I-LOC", "LOC"), ("E-ORG", "ORG"), ("S-MISC", "MISC"),
-     ("O", None), ("PER", "PER"), ("B-ORG-CORP", "ORG-CORP")],
+    [
+        ("B-PER", "PER"),
+        ("I-LOC", "LOC"),
+        ("E-ORG", "ORG"),
+        ("S-MISC", "MISC"),
+        ("O", None),
+        ("PER", "PER"),
+        ("B-ORG-CORP", "ORG-CORP"),
+    ],
 )
 def test_entity_type(tag, expected):
     assert entity_type(tag) == expected
@@ -75,9 +82,18 @@ def test_split_tag_reads_bare_type_as_inside():
 
 @pytest.mark.parametrize(
     "tag, needle",
-    [("Z-PER", "unknown prefix 'Z'"), ("L-PER", "BILOU"), ("U-PER", "BILOU"),
-     ("b-per", "unknown prefix 'b'"), ("PER-B", "suffix-style"), ("B", "no entity type"),
-     ("B-", "empty entity type"), ("", "empty"), ("I-NEW YORK", "spaces"), ("A B", "spaces")],
+    [
+        ("Z-PER", "unknown prefix 'Z'"),
+        ("L-PER", "BILOU"),
+        ("U-PER", "BILOU"),
+        ("b-per", "unknown prefix 'b'"),
+        ("PER-B", "suffix-style"),
+        ("B", "no entity type"),
+        ("B-", "empty entity type"),
+        ("", "empty"),
+        ("I-NEW YORK", "spaces"),
+        ("A B", "spaces"),
+    ],
 )
 def test_invalid_tags_raise_data_error(tag, needle):
     with pytest.raises(DataError, match=needle):
@@ -176,9 +192,7 @@ def test_convert_scheme_bare_tags_and_errors():
         convert_scheme(["O"], "IOE2")
 
 
-@pytest.mark.parametrize(
-    "scheme, cls", [("IO", sq.IOB1), ("IOB1", sq.IOB1), ("BIO", sq.IOB2), ("BIOES", sq.IOBES)]
-)
+@pytest.mark.parametrize("scheme, cls", [("IO", sq.IOB1), ("IOB1", sq.IOB1), ("BIO", sq.IOB2), ("BIOES", sq.IOBES)])
 def test_seqeval_scheme(scheme, cls):
     assert seqeval_scheme(scheme) is cls
 
@@ -297,9 +311,7 @@ def test_convert_scheme_keeps_spans(tags, to):
 
 
 def _wikigold_sequences():
-    text = (
-        resources.files("nerkit") / "resources/wikigold/wikigold.conll.txt"
-    ).read_text(encoding="utf-8")
+    text = (resources.files("nerkit") / "resources/wikigold/wikigold.conll.txt").read_text(encoding="utf-8")
     seqs, cur = [], []
     for line in text.splitlines():
         if not line.strip() or line.startswith("-DOCSTART-"):

@@ -7,15 +7,51 @@
 >>> print(nerkit.evaluate(model, test))                              # doctest: +SKIP
 >>> nerkit.predict(model, [["Paris", "is", "lovely"]]).tags          # doctest: +SKIP
 [['I-LOC', 'O', 'O']]
+>>> nerkit.Tagger(model)("Barack Obama visited Paris.")              # doctest: +SKIP
+[{'text': 'Barack Obama', 'label': 'PER', 'start': 0, 'end': 12, 'score': 0.98}, ...]
+
+The package is layered; each layer uses only those below it (checked by import-linter,
+``pyproject.toml``): ``cli`` > ``serving``, ``analysis`` > ``training`` > ``evaluation`` >
+``inference`` > ``modeling`` > ``encoding``, ``parallel`` > ``data`` > ``text`` > ``labels`` >
+``errors``, ``options``, ``hardware``, ``version``. This module re-exports the public API.
 """
 
-from .data import Dataset, kfold, load, split, subsample, to_dataframe, from_dataframe, unique_labels, validation_split
+from .data import Dataset, from_dataframe, kfold, load, split, subsample, to_dataframe, unique_labels, validation_split
 from .errors import ConfigError, DataError, ModelError, NerkitError
+from .evaluation import Report, evaluate, score
+from .inference import Prediction, Tagger, predict
 from .labels import LabelMap, create_label_map
-from .metrics import Report, evaluate, score
-from .model import NerModel, build, load_model
-from .predict import Prediction, predict
-from .tagger import Tagger
-from .train import TrainConfig, fit
+from .modeling import InferenceOptions, NerModel, build, load_model
+from .training import TrainConfig, fit
+from .version import __version__
 
-__version__ = "0.1.0"
+__all__ = [
+    "Dataset",
+    "load",
+    "split",
+    "validation_split",
+    "kfold",
+    "subsample",
+    "unique_labels",
+    "to_dataframe",
+    "from_dataframe",
+    "LabelMap",
+    "create_label_map",
+    "NerModel",
+    "build",
+    "load_model",
+    "InferenceOptions",
+    "TrainConfig",
+    "fit",
+    "Prediction",
+    "predict",
+    "Tagger",
+    "Report",
+    "score",
+    "evaluate",
+    "NerkitError",
+    "DataError",
+    "ConfigError",
+    "ModelError",
+    "__version__",
+]

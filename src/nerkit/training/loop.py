@@ -1,0 +1,281 @@
+"""Fine-tuning: one loop over epochs of optimizer steps.
+
+>>> import nerkit
+>>> train, test = nerkit.split(nerkit.load("wikigold"), test_fraction=0.5, seed=100)
+>>> model = nerkit.fit(train, epochs=10)          # doctest: +SKIP
+epoch 1/10: loss 0.6123 (27.1 s, 1290 tokens/s)
+...
+
+Why it is fast: batches hold sentences of similar length (shuffled groups, so training
+stays random) padded only to their longest member, so almost no work goes into padding;
+bf16 autocast runs where the hardware has native bf16 (AMX/AVX-512 BF16 CPUs, GPUs).
+Why it is right: AdamW with weight decay off for biases and LayerNorm, linear warm-up and
+decay, gradient clipping; with a validation set the best epoch by validation F1 is kept
+(and training may stop early); the test side is never looked at.
+Why nothing is lost: with ``checkpoint_dir`` the run is checkpointed (nerkit.training.resume).
+Beyond one process: under torchrun (or ``nerkit train --nproc N``) the same loop runs as
+DistributedDataParallel. ``batch_size`` is the *global* batch: every process draws the same
+length-grouped batches (same seed) and takes every ``world``-th window of each, and losses
+are weighted by each process's share of the labelled word pieces, which makes the averaged
+gradient the one a single process computes on the whole batch. Only rank 0 writes files.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import sys
+import time
+from dataclasses import dataclass, fields, replace
+
+import torch
+
+from ..data.dataset import Dataset
+from ..encoding.batches import collate, length_grouped_batches
+from ..encoding.windows import IGNORE, Window, encode
+from ..errors import ConfigError, DataError
+from ..evaluation.evaluate import evaluate
+from ..hardware import use_bf16
+from ..modeling.model import NerModel
+from ..parallel.group import Context, setup
+from .config import TrainConfig
+from .prepare import in_label_scheme, prepare_model
+from .resume import EpochSums, Progress, log, run_identity, save_checkpoint, start
+
+__all__ = ["fit"]
+
+CRF_LR_FACTOR = 100  # the CRF's learning rate relative to the encoder's
+
+
+def fit(
+    train: Dataset,
+    model: NerModel | str | None = None,
+    config: TrainConfig | None = None,
+    validation: Dataset | None = None,
+    **options,
+) -> NerModel:
+    """Fine-tune ``model`` (a NerModel, a model name/directory, or None for the embedded default) on ``train``.
+
+    ``options`` override fields of ``config`` (``fit(train, epochs=3, lr=5e-5)``).
+    Returns the trained model; ``model.history`` holds one record per epoch.
+    """
+    if train.labels is None:
+        raise DataError(f"training data {train.name or ''} has no tags; give a file with a tag column")
+    if len(train) == 0:
+        raise DataError("training data is empty")
+    config = _config(config, options)
+    ctx = setup(config.device)  # one process, or one of several started by torchrun / --nproc
+    if config.batch_size < ctx.world_size:
+        raise ConfigError(
+            f"batch size {config.batch_size} is smaller than the {ctx.world_size} processes; "
+            f"the batch is shared between them, so use --batch-size {ctx.world_size} or more"
+        )
+    torch.manual_seed(config.seed)
+    ner = prepare_model(train, model, config)
+    run = _Run.begin(ner, in_label_scheme(train, config.scheme or ner.label_scheme), validation, config, ctx)
+    for epoch in range(run.progress.epoch, 0 if run.progress.done else config.epochs + 1):
+        sums = run.train_epoch(epoch)
+        if run.end_epoch(epoch, sums):
+            break
+    return run.finish()
+
+
+def _config(config: TrainConfig | None, options: dict) -> TrainConfig:
+    names = {f.name for f in fields(TrainConfig)}
+    unknown = sorted(set(options) - names)
+    if unknown:
+        raise ConfigError(f"unknown training option(s) {', '.join(unknown)}; known: {', '.join(sorted(names))}")
+    return replace(config or TrainConfig(), **options)
+
+
+def _optimizer(network, config: TrainConfig):
+    # Weight decay on biases and LayerNorm weights only hurts; the usual BERT recipe skips them.
+    crf = list(network.crf.parameters()) if network.crf is not None else []
+    crf_ids = {id(p) for p in crf}
+    decay, no_decay = [], []
+    for name, p in network.named_parameters():
+        if p.requires_grad and id(p) not in crf_ids:
+            (no_decay if p.ndim < 2 or "LayerNorm" in name or "layer_norm" in name else decay).append(p)
+    groups = [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    if crf:
+        # CRF scores start at zero and must move by whole units; at the encoder's learning
+        # rate they would hardly leave it in a few hundred steps.
+        groups.append({"params": crf, "weight_decay": 0.0, "lr": config.lr * CRF_LR_FACTOR})
+    try:
+        # The fused kernel updates all parameters in one pass; the per-tensor loop cost a
+        # quarter of each step on a 2-core CPU (22M parameters, most in the embeddings).
+        return torch.optim.AdamW(groups, lr=config.lr, fused=True)
+    except (RuntimeError, TypeError):  # older torch, or a device without the fused kernel
+        return torch.optim.AdamW(groups, lr=config.lr, foreach=True)
+
+
+@dataclass
+class _Run:
+    """Everything one training run holds between its steps."""
+
+    ner: NerModel
+    config: TrainConfig
+    ctx: Context
+    windows: list[Window]
+    labelled: list[int]  # labelled pieces per window: each process weighs its loss by its share
+    validation: Dataset | None
+    optimizer: torch.optim.Optimizer
+    scheduler: object
+    trainer: torch.nn.Module  # the network, under DDP with several processes
+    bf16: bool
+    progress: Progress
+    best_state: dict | None
+    run_id: dict | None
+    steps: int = 0  # batches in an epoch
+
+    @classmethod
+    def begin(cls, ner: NerModel, train: Dataset, validation, config: TrainConfig, ctx: Context) -> "_Run":
+        from transformers import get_linear_schedule_with_warmup
+
+        windows, _ = encode(
+            train.sentences,
+            ner.tokenizer,
+            ner.label_map,
+            train.labels,
+            max_len=config.pad_to or ner.max_len,
+            stride=config.stride,
+            casing=ner.casing,
+        )
+        total_steps = math.ceil(len(windows) / config.batch_size) * config.epochs
+        optimizer = _optimizer(ner.network, config)
+        scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup * total_steps), total_steps)
+        labelled = [sum(1 for x in w.labels if x != IGNORE) for w in windows]
+        progress, best_state, run_id = Progress(), None, None
+        if ctx.distributed:
+            torch.manual_seed(config.seed + ctx.rank)  # dropout masks differ between processes
+        if config.checkpoint_dir:
+            run_id = run_identity(config, train, validation, ner.label_map.names, ctx)
+            progress, best_state = start(config, run_id, ner.network, optimizer, scheduler, ctx)
+        bf16 = use_bf16(config.precision, ner.device)
+        return cls(ner, config, ctx, windows, labelled, validation, optimizer, scheduler, ctx.wrap(ner.network), bf16,
+                   progress, best_state, run_id)  # fmt: skip
+
+    def train_epoch(self, epoch: int) -> EpochSums:
+        """The epoch's optimizer steps (from where a resumed run stopped); its sums in this process."""
+        from tqdm.auto import tqdm
+
+        config, ctx, progress = self.config, self.ctx, self.progress
+        self.ner.network.train()
+        lengths = [len(w.input_ids) for w in self.windows]
+        batches = length_grouped_batches(lengths, config.batch_size, config.seed + epoch, config.group_by_length)
+        first = progress.step  # batches done before a resume, else 0
+        started = time.perf_counter() - progress.seconds
+        sums = progress.sums if ctx.is_main else EpochSums()  # rank 0 carries a resumed epoch's sums
+        bar = tqdm(total=len(batches), initial=first, desc=f"epoch {epoch}/{config.epochs}",
+                   disable=not (config.progress and ctx.is_main), leave=False, file=sys.stderr)  # fmt: skip
+        for step in range(first, len(batches)):
+            sums = sums + self.step(batches[step])
+            progress.global_step += 1
+            bar.update()
+            bar.set_postfix(loss=f"{sums.loss * ctx.world_size / (step + 1):.4f}")
+            every = config.checkpoint_every
+            if config.checkpoint_dir and every and progress.global_step % every == 0 and step + 1 < len(batches):
+                progress.epoch, progress.step, progress.sums = epoch, step + 1, sums
+                progress.seconds = time.perf_counter() - started
+                self.checkpoint()
+        bar.close()
+        progress.seconds = time.perf_counter() - started
+        self.steps = len(batches)
+        return sums
+
+    def step(self, idx: list[int]) -> EpochSums:
+        """One optimizer step on the global batch ``idx``: this process's part of its loss and pieces.
+
+        With several processes each takes its share of ``idx`` and scales its mean loss by its
+        share of the batch's labelled pieces (times the number of processes, which DDP's
+        gradient averaging divides out again), so the step equals one process's on all of ``idx``.
+        """
+        ctx, network, device = self.ctx, self.ner.network, self.ner.device
+        mine = ctx.share(idx)
+        weight = 1.0
+        if ctx.distributed:
+            total = sum(self.labelled[i] for i in idx)
+            weight = sum(self.labelled[i] for i in mine) * ctx.world_size / total if total else 0.0
+        # A process with nothing labelled in its share (or no share: a short last batch) still
+        # runs forward and backward, with zero gradients, because DDP all-reduces every step.
+        batch = collate([self.windows[i] for i in mine or idx[:1]], self.ner.pad_id, self.config.pad_to)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=self.bf16):
+            out = self.trainer(**batch.model_inputs(device, with_labels=weight > 0))
+        if not ctx.distributed:
+            loss = out.loss
+        elif weight > 0:
+            loss = out.loss * weight
+        else:  # zero gradients for every parameter
+            loss = sum(p.sum() for p in network.parameters()) * 0.0
+        loss.backward()
+        if self.config.grad_clip:
+            torch.nn.utils.clip_grad_norm_(network.parameters(), self.config.grad_clip)
+        self.optimizer.step()
+        self.scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        if not mine:
+            return EpochSums()
+        return EpochSums(loss.item() / ctx.world_size, int(batch.attention_mask.sum()), batch.input_ids.numel())
+
+    def end_epoch(self, epoch: int, sums: EpochSums) -> bool:
+        """Record the epoch, validate, checkpoint; True when training should stop early."""
+        config, ctx, progress = self.config, self.ctx, self.progress
+        total = sums.summed(ctx)
+        seconds = progress.seconds
+        record = {
+            "epoch": epoch,
+            "loss": total.loss / max(1, self.steps),
+            "seconds": round(seconds, 2),
+            "tokens": total.tokens,
+            "padded_tokens": total.padded_tokens,
+            "lr": self.scheduler.get_last_lr()[0],
+        }
+        message = (
+            f"epoch {epoch}/{config.epochs}: loss {record['loss']:.4f} ({seconds:.1f} s, "
+            f"{total.tokens / seconds:.0f} tokens/s)"
+        )
+        if self.validation is not None:
+            message += self._validate(epoch, record)
+        progress.history.append(record)
+        if ctx.is_main:
+            log(config, message)
+        stop = config.patience is not None and progress.stale >= config.patience
+        progress.epoch, progress.step, progress.sums, progress.seconds = epoch + 1, 0, EpochSums(), 0.0
+        progress.done = stop or epoch == config.epochs
+        if config.checkpoint_dir:
+            self.checkpoint()
+        if stop and ctx.is_main:
+            log(config, f"no better validation F1 for {progress.stale} epochs; stopping early")
+        return stop
+
+    def _validate(self, epoch: int, record: dict) -> str:
+        """Score the validation set; keep the weights of the best epoch so far."""
+        report = evaluate(self.ner, self.validation, ctx=self.ctx)
+        record["val_f1"], record["val_loss"] = report.f1, report.loss
+        progress = self.progress
+        if report.f1 > progress.best_f1:
+            progress.best_f1, progress.best_epoch, progress.stale = report.f1, epoch, 0
+            state = self.ner.network.state_dict()
+            self.best_state = copy.deepcopy({k: v.detach().cpu() for k, v in state.items()})
+        else:
+            progress.stale += 1
+        return f", validation F1 {report.f1:.4f}"
+
+    def checkpoint(self) -> None:
+        save_checkpoint(self.config, self.ctx, self.run_id, self.ner.network, self.optimizer, self.scheduler,
+                        self.progress, self.best_state)  # fmt: skip
+
+    def finish(self) -> NerModel:
+        """The trained model: the best epoch's weights when a validation set chose one."""
+        network = self.ner.network
+        if self.best_state is not None:
+            network.load_state_dict(self.best_state)
+            if self.ctx.is_main:
+                log(
+                    self.config,
+                    f"kept epoch {self.progress.best_epoch} (best validation F1 {self.progress.best_f1:.4f})",
+                )
+        network.eval()
+        self.ner.history = self.progress.history
+        self.ner.train_config = self.config.saved()
+        return self.ner

@@ -1,0 +1,3 @@
+"""The version of nerkit (also ``nerkit.__version__``)."""
+
+__version__ = "0.1.0"

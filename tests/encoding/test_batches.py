@@ -1,0 +1,96 @@
+"""Tests for nerkit.encoding.batches: padding windows into batches, and the order of batches."""
+
+import random
+
+import pytest
+from transformers import AutoTokenizer
+
+from nerkit.encoding.batches import collate, length_grouped_batches, sorted_batches
+from nerkit.encoding.windows import IGNORE, encode
+from nerkit.labels import create_label_map
+
+
+@pytest.fixture(scope="module")
+def tokenizer(tiny_model_dir):
+    return AutoTokenizer.from_pretrained(tiny_model_dir)
+
+
+def test_collate_pads_to_longest_or_fixed(tokenizer):
+    lm = create_label_map(["O"], trailing_tag=None)
+    windows, _ = encode([["a"], ["a", "b", "c"]], tokenizer, lm, [["O"], ["O"] * 3], max_len=32)
+    batch = collate(windows, pad_id=0)
+    assert batch.input_ids.shape == (2, 5)
+    assert batch.attention_mask.tolist() == [[1, 1, 1, 0, 0], [1] * 5]
+    assert batch.labels[0, 3:].tolist() == [IGNORE, IGNORE]
+    assert collate(windows, pad_id=0, pad_to=20).input_ids.shape == (2, 20)
+
+
+def test_length_grouped_batches_cover_everything_once_and_group_lengths():
+    lengths = [(i * 37) % 100 for i in range(1000)]
+    batches = length_grouped_batches(lengths, 10, seed=1)
+    flat = sorted(i for b in batches for i in b)
+    assert flat == list(range(1000))
+    spread = sum(max(lengths[i] for i in b) - min(lengths[i] for i in b) for b in batches) / len(batches)
+    assert spread < 10  # random batches would spread ~90
+    assert batches != length_grouped_batches(lengths, 10, seed=2)
+
+
+def test_sorted_batches_respect_token_cap():
+    lengths = [100, 5, 50, 5, 5]
+    batches = list(sorted_batches(lengths, batch_size=4, max_tokens=120))
+    assert batches[0] == [0]
+    assert sorted(i for b in batches for i in b) == list(range(5))
+
+
+def padded_size(batches, lengths):
+    return sum(len(b) * max(lengths[i] for i in b) for b in batches)
+
+
+def varied_lengths(n=400, seed=0):
+    rng = random.Random(seed)
+    # wikigold-like: mostly short sentences, a long tail
+    return [min(200, 3 + int(rng.expovariate(1 / 28))) for _ in range(n)]
+
+
+def test_length_grouping_cuts_padding_and_keeps_every_example_once():
+    lengths = varied_lengths()
+    grouped = length_grouped_batches(lengths, 16, seed=1, group=True)
+    plain = length_grouped_batches(lengths, 16, seed=1, group=False)
+    for batches in (grouped, plain):
+        assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+        assert all(len(b) <= 16 for b in batches)
+    real = sum(lengths)
+    # Grouped batches waste little on padding (only the long tail's batches are uneven);
+    # random ones waste more than half of their positions.
+    assert padded_size(grouped, lengths) < 1.25 * real
+    assert padded_size(plain, lengths) > 2 * padded_size(grouped, lengths)
+
+
+def test_length_grouping_still_shuffles_between_epochs():
+    lengths = varied_lengths()
+    a = length_grouped_batches(lengths, 16, seed=1)
+    b = length_grouped_batches(lengths, 16, seed=2)
+    assert a != b
+    # the order of batches is not simply longest-first
+    firsts = [max(lengths[i] for i in batch) for batch in a]
+    assert firsts != sorted(firsts, reverse=True)
+
+
+def test_sorted_batches_longest_first_and_capped_by_tokens():
+    lengths = varied_lengths(100)
+    batches = list(sorted_batches(lengths, 8, max_tokens=400))
+    assert sorted(i for b in batches for i in b) == list(range(100))
+    heads = [lengths[b[0]] for b in batches]
+    assert heads == sorted(heads, reverse=True)
+    assert all(len(b) * lengths[b[0]] <= 400 or len(b) == 1 for b in batches)
+
+
+def test_collate_pads_to_the_longest_member_unless_told(trained_tiny, tiny_data):
+    windows, _ = encode(
+        tiny_data.sentences, trained_tiny.tokenizer, trained_tiny.label_map, tiny_data.labels, max_len=64
+    )
+    longest = max(len(w.input_ids) for w in windows)
+    batch = collate(windows, pad_id=0)
+    assert batch.input_ids.shape == (len(windows), longest)
+    assert int(batch.attention_mask.sum()) == sum(len(w.input_ids) for w in windows)
+    assert collate(windows, pad_id=0, pad_to=60).input_ids.shape == (len(windows), 60)

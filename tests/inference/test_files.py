@@ -1,0 +1,161 @@
+"""nerkit.inference.files: `nerkit predict` on raw-text, JSONL and pre-split files with the tiny
+model (moved from the old tests/test_tagger.py)."""
+
+import json
+
+import pytest
+
+from cli_errors import error_line
+from nerkit.cli import main
+from nerkit.inference.tagger import Tagger
+
+
+@pytest.fixture(scope="module")
+def tagger(trained_tiny):
+    return Tagger(trained_tiny)
+
+
+@pytest.fixture(scope="module")
+def model_dir(trained_tiny, tmp_path_factory):
+    path = tmp_path_factory.mktemp("predict") / "model"
+    trained_tiny.save(path)
+    return path
+
+
+def _run(capsys, argv):
+    code = main(argv)
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    return code, captured.out, captured.err
+
+
+def test_predict_raw_text_lines_to_jsonl_and_html(capsys, model_dir, tagger, tmp_path):
+    texts = ["Barack Obama visited Paris.", "Google opened an office in London."]
+    src = tmp_path / "docs.txt"
+    src.write_text(f"{texts[0]}\n\n{texts[1]}\n")
+    out, page = tmp_path / "out.jsonl", tmp_path / "page.html"
+    code, _, err = _run(
+        capsys, ["predict", "--model", str(model_dir), "--input", str(src), "--output", str(out), "--html", str(page)]
+    )
+    assert code == 0, err
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in records] == [1, 3]  # line numbers; the blank line is skipped
+    assert [r["text"] for r in records] == texts
+    assert [r["entities"] for r in records] == tagger(texts)
+    html = page.read_text()
+    n_entities = sum(len(r["entities"]) for r in records)
+    assert n_entities and html.count('<mark class="entity"') == n_entities
+    assert 'data-label="PER"' in html and "Barack Obama" in html
+
+
+def test_predict_jsonl_keeps_going_past_bad_lines(capsys, model_dir, tagger, tmp_path):
+    src = tmp_path / "docs.jsonl"
+    src.write_bytes(
+        b'{"id": "a", "text": "Merkel met Obama in Berlin.", "source": "web"}\n'
+        b'{"id": "b", "text": \n'
+        b"[1, 2]\n"
+        b'{"id": "c", "text": "Ob\xe4ma"}\n'
+        b'{"id": "d"}\n'
+        b'{"text": "Obama visited Paris."}\n'
+    )
+    code, out, err = _run(capsys, ["predict", "--model", str(model_dir), "--input", str(src)])
+    assert code == 1  # finished, but some lines were skipped
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [r["id"] for r in records] == ["a", 6]
+    assert records[0]["source"] == "web"  # other fields are kept
+    assert records[0]["entities"] == tagger("Merkel met Obama in Berlin.")
+    for line, problem in [(2, "JSON"), (3, "object"), (4, "UTF-8"), (5, '"text"')]:
+        assert any(f"line {line} skipped" in x and problem in x for x in err.splitlines()), err
+    assert "skipped 4 bad line(s), the first at line 2" in err
+
+
+def test_predict_guesses_raw_text_and_pre_split_lines(capsys, model_dir, tmp_path):
+    raw, split = tmp_path / "raw.txt", tmp_path / "split.txt"
+    raw.write_text("Obama visited Paris.\nGoogle is in London, England.\n")
+    split.write_text("Obama visited Paris .\nGoogle is in London , England .\n")
+    code, out, _ = _run(capsys, ["predict", "--model", str(model_dir), "--input", str(raw)])
+    assert code == 0 and [json.loads(line)["text"] for line in out.splitlines()] == raw.read_text().splitlines()
+    conll = tmp_path / "out.conll"
+    code, _, _ = _run(capsys, ["predict", "--model", str(model_dir), "--input", str(split), "--output", str(conll)])
+    assert code == 0 and conll.read_text().splitlines()[0].split()[0] == "Obama"
+    assert all(len(line.split()) == 2 for line in conll.read_text().splitlines() if line)  # CoNLL: word TAG
+
+
+def test_predict_streams_in_bounded_chunks(capsys, model_dir, tmp_path, monkeypatch):
+    src = tmp_path / "many.txt"
+    src.write_text("".join(f"Obama visited Paris {i}.\n" for i in range(50)))
+    sizes = []
+    original = Tagger.__call__
+
+    def recording(self, inputs):
+        sizes.append(len(inputs))
+        return original(self, inputs)
+
+    monkeypatch.setattr(Tagger, "__call__", recording)
+    out = tmp_path / "out.jsonl"
+    code, _, err = _run(
+        capsys,
+        [
+            "predict",
+            "--model",
+            str(model_dir),
+            "--input",
+            str(src),
+            "--format",
+            "text",
+            "--batch-size",
+            "2",
+            "--output",
+            str(out),
+        ],
+    )
+    assert code == 0, err
+    assert sum(sizes) == 50 and max(sizes) <= 8  # --batch-size 2: chunks of at most 8 documents
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == list(range(1, 51))
+
+
+def test_predict_lines_with_html(capsys, model_dir, tmp_path):
+    src = tmp_path / "in.txt"
+    src.write_text("Obama visited Paris .\n")
+    page = tmp_path / "page.html"
+    code, _, _ = _run(
+        capsys,
+        [
+            "predict",
+            "--model",
+            str(model_dir),
+            "--input",
+            str(src),
+            "--format",
+            "lines",
+            "--html",
+            str(page),
+            "--output",
+            str(tmp_path / "out.conll"),
+        ],
+    )
+    assert code == 0 and "Obama" in (tmp_path / "out.conll").read_text()
+    assert '<mark class="entity"' in page.read_text()
+
+
+def test_predict_bad_input_is_one_line_and_exit_2(capsys, model_dir, tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n\n")
+    assert "no documents" in error_line(
+        capsys, ["predict", "--model", str(model_dir), "--input", str(empty), "--format", "text"]
+    )
+    assert "--format" in error_line(capsys, ["predict", "--model", str(model_dir), "--input", "-"])
+    assert "does not exist" in error_line(
+        capsys, ["predict", "--model", str(model_dir), "--input", str(tmp_path / "nope.txt")]
+    )
+    (tmp_path / "doc.txt").write_text("Obama visited Paris.\n")
+    assert "does not exist" in error_line(
+        capsys,
+        ["predict", "--model", str(tmp_path / "no-model"), "--input", str(tmp_path / "doc.txt"), "--format", "text"],
+    )
+    assert "--stride" in error_line(
+        capsys, ["predict", "--model", str(model_dir), "--input", str(tmp_path / "doc.txt"), "--stride", "-1"]
+    )
+    assert "--batch-size" in error_line(
+        capsys, ["predict", "--model", str(model_dir), "--input", str(tmp_path / "doc.txt"), "--batch-size", "0"]
+    )

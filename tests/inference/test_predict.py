@@ -1,0 +1,103 @@
+"""nerkit.inference.predict: tags for pre-split sentences, in input order, with the tiny model."""
+
+import random
+
+import numpy as np
+import torch
+
+import nerkit
+
+
+def test_results_come_back_in_input_order(trained_tiny, tiny_data):
+    batched = nerkit.predict(trained_tiny, tiny_data, batch_size=3).tags
+    single = [nerkit.predict(trained_tiny, [s], batch_size=1).tags[0] for s in tiny_data.sentences]
+    assert batched == single
+    assert [len(t) for t in batched] == [len(s) for s in tiny_data.sentences]
+
+
+def test_probabilities_and_scores(trained_tiny, tiny_data):
+    # With the CRF (on by default) a word's tag is the best *sequence*'s, not always the
+    # word's most probable tag; its score is the classifier's probability of that tag.
+    p = nerkit.predict(trained_tiny, tiny_data, probabilities=True)
+    index = trained_tiny.label_map.label2id
+    for probs, scores, tags in zip(p.probabilities, p.scores, p.tags):
+        assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-5)
+        assert np.allclose([probs[w, index[t]] for w, t in enumerate(tags)], scores)
+    assert p.loss is not None  # gold tags were given
+
+
+def test_without_crf_each_tag_is_the_most_probable(tiny_model_dir, tiny_data):
+    model = nerkit.fit(
+        tiny_data, str(tiny_model_dir), crf=False, epochs=3, batch_size=4, lr=5e-3, progress=False, max_len=64
+    )
+    p = nerkit.predict(model, tiny_data, probabilities=True)
+    for probs, scores, tags in zip(p.probabilities, p.scores, p.tags):
+        assert np.allclose(probs.max(axis=1), scores)
+        assert [model.label_map.tags[i] for i in probs.argmax(axis=1)] == tags
+
+
+def test_no_loss_without_gold(trained_tiny):
+    assert nerkit.predict(trained_tiny, [["Obama"]]).loss is None
+
+
+def test_sentences_longer_than_the_window_get_every_word_tagged(trained_tiny):
+    words = ["Obama", "visited", "Paris", "."] * 60  # far longer than max_len 64
+    tags = nerkit.predict(trained_tiny, [words]).tags[0]
+    assert len(tags) == len(words)
+    # the tiny model tags its training words consistently wherever they fall in the sentence
+    assert tags[-4:] == tags[:4] and tags[:4][0] == "I-PER"
+
+
+def test_words_without_pieces_and_empty_sentences(trained_tiny):
+    p = nerkit.predict(trained_tiny, [["\u200b", "Obama"], []])
+    assert p.tags[0][0] == "O" and len(p.tags[0]) == 2 and p.tags[1] == []
+
+
+def test_no_sentences_give_no_tags(trained_tiny):
+    p = nerkit.predict(trained_tiny, [], probabilities=True)
+    assert p.tags == [] and p.scores == [] and p.probabilities == [] and p.loss is None
+
+
+def test_lone_surrogates_are_tagged_like_replacement_characters(trained_tiny):
+    # A lone surrogate is a legal str (and legal JSON) but the Rust tokenizer rejects it.
+    odd = nerkit.predict(trained_tiny, [["\ud800Obama", "visited", "Paris\udfff"]], probabilities=True)
+    plain = nerkit.predict(trained_tiny, [["\ufffdObama", "visited", "Paris\ufffd"]], probabilities=True)
+    assert odd.tags == plain.tags and len(odd.tags[0]) == 3
+    assert np.allclose(odd.probabilities[0], plain.probabilities[0])
+
+
+# ------------------------------------------------ the fast paths (from the old tests/test_speed_paths.py)
+# No test here times anything; benchmarks/speed.py measures speed side by side.
+
+
+def test_prediction_tokenizes_once_and_runs_in_inference_mode(trained_tiny, tiny_data, monkeypatch):
+    calls, modes = [], []
+    tokenizer = trained_tiny.tokenizer
+    original = type(tokenizer).__call__
+
+    def counting(self, *args, **kwargs):
+        calls.append(len(args[0]) if args else None)
+        return original(self, *args, **kwargs)
+
+    hook = trained_tiny.network.register_forward_pre_hook(
+        lambda module, args: modes.append(torch.is_inference_mode_enabled())
+    )
+    monkeypatch.setattr(type(tokenizer), "__call__", counting)
+    try:
+        tags = nerkit.predict(trained_tiny, tiny_data.sentences * 5, batch_size=4).tags
+    finally:
+        hook.remove()
+    assert calls == [len(tiny_data.sentences) * 5]  # one batched call for all sentences
+    assert len(modes) == 10 and all(modes)  # 40 sentences in batches of 4, all under inference_mode
+    assert tags == nerkit.predict(trained_tiny, tiny_data.sentences).tags * 5
+
+
+def test_results_in_input_order_whatever_the_lengths(trained_tiny, tiny_data):
+    # Shuffle sentences of different lengths (some repeated to many times their length):
+    # sorting by length inside predict must not leak into the output order.
+    rng = random.Random(5)
+    sentences = [s * rng.choice([1, 3, 9]) for s in tiny_data.sentences * 3]
+    rng.shuffle(sentences)
+    together = nerkit.predict(trained_tiny, sentences, batch_size=5).tags
+    alone = [nerkit.predict(trained_tiny, [s]).tags[0] for s in sentences]
+    assert together == alone

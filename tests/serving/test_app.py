@@ -1,0 +1,105 @@
+"""nerkit.serving.app: the HTTP API with the tiny offline model: answers, bad requests, options."""
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from nerkit.errors import ConfigError
+from nerkit.inference.tagger import Tagger
+from nerkit.serving.app import ServeOptions, create_app
+
+
+@pytest.fixture(scope="module")
+def tagger(trained_tiny):
+    return Tagger(trained_tiny)
+
+
+@pytest.fixture(scope="module")
+def client(tagger):
+    with TestClient(create_app(tagger, ServeOptions(max_chars=500))) as c:
+        yield c
+
+
+def test_one_text(client, tagger):
+    text = "Barack Obama visited Paris."
+    r = client.post("/entities", json={"text": text})
+    assert r.status_code == 200
+    entities = r.json()["entities"]
+    assert entities == tagger(text)
+    assert entities and all(text[e["start"] : e["end"]] == e["text"] for e in entities)
+
+
+def test_several_texts_in_order(client, tagger):
+    texts = ["Merkel met Obama in Berlin.", "", "Google opened an office in London."]
+    r = client.post("/entities", json={"texts": texts})
+    assert r.status_code == 200
+    assert r.json()["entities"] == tagger(texts)
+    assert client.post("/entities", json={"texts": []}).json() == {"entities": []}
+
+
+def test_offsets_are_code_points_through_json(client):
+    text = "🙂👍🏽 Obama visited Paris."
+    entities = client.post("/entities", json={"text": text}).json()["entities"]
+    assert entities and all(text[e["start"] : e["end"]] == e["text"] for e in entities)
+
+
+def test_empty_text_is_no_error(client):
+    for body in ({"text": ""}, {"text": " \n\t"}):
+        r = client.post("/entities", json=body)
+        assert r.status_code == 200 and r.json() == {"entities": []}
+
+
+def test_health_page_and_schema(client):
+    health = client.get("/health").json()
+    assert health["status"] == "ok" and health["labels"] == ["LOC", "MISC", "ORG", "PER"]
+    assert health["max_chars"] == 500
+    page = client.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert 'id="text"' in page.text and 'id="tag"' in page.text and "/entities" in page.text
+    schema = client.get("/openapi.json").json()
+    body = schema["paths"]["/entities"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert set(body["properties"]) == {"text", "texts"}
+    assert "/health" in schema["paths"]
+
+
+def _bad_requests():
+    long = "Obama " * 100  # 600 characters, over the client's limit of 500
+    return [
+        # (what, request keyword arguments, status, words the message must hold)
+        ("over the limit", {"json": {"text": long}}, 413, ["500", "600"]),
+        ("texts over the limit together", {"json": {"texts": [long[:300], long[:300]]}}, 413, ["500", "600"]),
+        ("body over the byte limit", {"content": b'{"text": "' + b"a" * 80_000 + b'"}'}, 413, ["bytes"]),
+        ("malformed JSON", {"content": b'{"text": "Obama'}, 422, ["JSON"]),
+        ("not an object", {"content": b'["Obama"]'}, 422, []),
+        ("a mistyped field", {"json": {"text": 5}}, 422, ["text"]),
+        ("a mistyped list item", {"json": {"texts": ["ok", 5]}}, 422, ["texts"]),
+        ("an unknown field", {"json": {"txt": "Obama"}}, 422, ["txt"]),
+        ("no field", {"json": {}}, 422, ["'text'", "'texts'"]),
+        ("both fields", {"json": {"text": "a", "texts": ["b"]}}, 422, ["'text'", "'texts'"]),
+        ("not UTF-8", {"content": b'{"text": "Ob\xe4ma"}'}, 400, ["UTF-8"]),
+        ("not UTF-8 at all", {"content": b"\xff\xfe\x00"}, 400, ["UTF-8"]),
+    ]
+
+
+@pytest.mark.parametrize("what,request_args,status,words", _bad_requests(), ids=[b[0] for b in _bad_requests()])
+def test_bad_requests_get_a_status_and_a_message_and_the_server_carries_on(client, what, request_args, status, words):
+    r = client.post("/entities", headers={"content-type": "application/json"}, **request_args)
+    assert r.status_code == status, r.text
+    message = json.dumps(r.json()["detail"])
+    for word in words:
+        assert word in message
+    if status == 422:
+        assert all(d["loc"][0] == "body" and d["msg"] for d in r.json()["detail"])
+    ok = client.post("/entities", json={"text": "Obama visited Paris."})
+    assert ok.status_code == 200 and ok.json()["entities"]
+
+
+def test_micro_batcher_options_are_checked():
+    # The batcher's limits (and the size limit) are ServeOptions', checked there once.
+    with pytest.raises(ConfigError, match="--max-batch"):
+        ServeOptions(max_batch=0)
+    with pytest.raises(ConfigError, match="--max-wait-ms"):
+        ServeOptions(max_wait_ms=-1)
+    with pytest.raises(ConfigError, match="--max-chars"):
+        ServeOptions(max_chars=0)

@@ -1,0 +1,72 @@
+import random
+
+import pytest
+
+import nerkit
+from nerkit.errors import ConfigError, DataError
+
+
+def test_training_lowers_the_loss_and_learns(trained_tiny, tiny_data):
+    losses = [r["loss"] for r in trained_tiny.history]
+    assert len(losses) == 40
+    assert losses[-1] < losses[0] / 2
+    assert nerkit.evaluate(trained_tiny, tiny_data).f1 > 0.6
+
+
+def test_same_seed_same_model(tiny_model_dir, tiny_data):
+    opts = dict(epochs=2, batch_size=4, lr=1e-3, progress=False, max_len=32)
+    a = nerkit.fit(tiny_data, str(tiny_model_dir), **opts)
+    b = nerkit.fit(tiny_data, str(tiny_model_dir), **opts)
+    assert [r["loss"] for r in a.history] == [r["loss"] for r in b.history]
+
+
+def test_recipe_mode_trains_with_x_and_never_predicts_it(tiny_model_dir, tiny_data):
+    m = nerkit.fit(tiny_data, str(tiny_model_dir), epochs=2, trailing="tag", pad_to=32, progress=False, max_len=32)
+    assert "X" in m.label_map.names
+    tags = nerkit.predict(m, tiny_data).tags
+    assert all(t != "X" for s in tags for t in s)
+
+
+def test_validation_keeps_the_best_epoch(tiny_model_dir, tiny_data):
+    m = nerkit.fit(
+        tiny_data,
+        str(tiny_model_dir),
+        validation=tiny_data,
+        epochs=3,
+        batch_size=4,
+        lr=5e-3,
+        progress=False,
+        max_len=32,
+    )
+    f1s = [r["val_f1"] for r in m.history]
+    assert nerkit.evaluate(m, tiny_data).f1 == pytest.approx(max(f1s))
+
+
+def test_bad_options_are_refused(tiny_data):
+    # fit's own checks; the TrainConfig values are checked in tests/training/test_config.py.
+    with pytest.raises(ConfigError, match="unknown training option"):
+        nerkit.fit(tiny_data, epochz=3)
+    with pytest.raises(DataError, match="no tags"):
+        nerkit.fit(nerkit.Dataset(sentences=[["a"]], labels=None))
+
+
+def test_training_with_grouping_spends_fewer_padded_tokens(tiny_model_dir, tiny_data):
+    # Sentences of very different lengths, built from the tiny vocabulary.
+    rng = random.Random(3)
+    sentences, labels = [], []
+    for _ in range(48):
+        words, tags = [], []
+        for _ in range(rng.choice([1, 1, 2, 6])):
+            s, t = rng.choice(list(zip(tiny_data.sentences, tiny_data.labels)))
+            words += s
+            tags += t
+        sentences.append(words)
+        labels.append(tags)
+    data = nerkit.Dataset(sentences=sentences, labels=labels, name="varied")
+    opts = dict(epochs=1, batch_size=8, progress=False, max_len=64)
+    grouped = nerkit.fit(data, str(tiny_model_dir), group_by_length=True, **opts).history[0]
+    plain = nerkit.fit(data, str(tiny_model_dir), group_by_length=False, **opts).history[0]
+    assert grouped["tokens"] == plain["tokens"]  # the same real pieces either way
+    assert grouped["padded_tokens"] < plain["padded_tokens"]
+    fixed = nerkit.fit(data, str(tiny_model_dir), pad_to=64, **opts).history[0]
+    assert fixed["padded_tokens"] == 64 * len(data)

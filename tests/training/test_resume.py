@@ -1,0 +1,212 @@
+"""Crash-safe runs: kill -9 mid-epoch, resume, same run; a resume with another run's options or data refused.
+
+(The checkpoint files themselves, damaged or old, are tested in tests/training/test_checkpoint.py.)
+"""
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import warnings
+
+import numpy as np
+import pytest
+
+import nerkit
+import nerkit.training.loop
+from nerkit.cli import main
+from nerkit.errors import ConfigError
+from nerkit.training import checkpoint
+
+# 8 sentences in batches of 2: 4 steps an epoch, 12 in all; checkpoints every 3 steps fall mid-epoch.
+OPTIONS = dict(epochs=3, batch_size=2, lr=5e-3, max_len=32, warmup=0.2, progress=False)
+
+CHILD = textwrap.dedent("""
+    import json, sys, time, warnings
+    import torch
+    torch.set_num_threads(1)
+    warnings.simplefilter("ignore")
+    import nerkit, nerkit.training.loop
+    args = json.loads(sys.argv[1])
+    collate = nerkit.training.loop.collate
+    def slow_collate(*a, **k):  # slow enough for the test to kill it mid-run
+        time.sleep(0.25)
+        return collate(*a, **k)
+    nerkit.training.loop.collate = slow_collate
+    data = nerkit.Dataset(args["sentences"], args["labels"])
+    nerkit.fit(data, args["model"], checkpoint_dir=args["dir"], checkpoint_every=3, **args["options"])
+    print("finished")
+""")
+
+
+def _fit(data, model_dir, **extra):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return nerkit.fit(data, str(model_dir), **{**OPTIONS, **extra})
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tiny_model_dir, tiny_data):
+    return _fit(tiny_data, tiny_model_dir)
+
+
+def test_resume_after_kill_9_mid_epoch_gives_the_same_run(tmp_path, tiny_model_dir, tiny_data, uninterrupted):
+    folder = tmp_path / "checkpoints"
+    args = {
+        "sentences": tiny_data.sentences,
+        "labels": tiny_data.labels,
+        "model": str(tiny_model_dir),
+        "dir": str(folder),
+        "options": OPTIONS,
+    }
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, json.dumps(args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        # Wait for the checkpoint of step 6 (epoch 2, step 2 of 4), then kill without warning.
+        deadline = time.monotonic() + 120
+        while not (folder / "step-000000006").exists():
+            assert child.poll() is None, child.communicate()[1].decode()[-2000:]
+            assert time.monotonic() < deadline, "no checkpoint appeared"
+            time.sleep(0.02)
+        child.send_signal(signal.SIGKILL)
+    finally:
+        out, _ = child.communicate()
+    assert child.returncode == -signal.SIGKILL and b"finished" not in out
+    newest = checkpoint.latest(folder)
+    progress = json.loads((newest / "progress.json").read_text())
+    assert not progress["done"] and progress["global_step"] < 12  # the run was cut short
+
+    resumed = _fit(tiny_data, tiny_model_dir, checkpoint_dir=str(folder), checkpoint_every=3, resume=True)
+    expected = [r["loss"] for r in uninterrupted.history]
+    assert [r["loss"] for r in resumed.history] == pytest.approx(expected, rel=0, abs=1e-6)
+    assert [r["lr"] for r in resumed.history] == pytest.approx([r["lr"] for r in uninterrupted.history], abs=1e-12)
+    a = nerkit.predict(uninterrupted, tiny_data, probabilities=True)
+    b = nerkit.predict(resumed, tiny_data, probabilities=True)
+    assert a.tags == b.tags
+    assert max(np.abs(x - y).max() for x, y in zip(a.probabilities, b.probabilities)) < 1e-6
+
+
+def test_checkpoints_every_k_steps_and_epoch_keep_the_newest_two(tmp_path, tiny_model_dir, tiny_data, uninterrupted):
+    folder = tmp_path / "ck"
+    model = _fit(tiny_data, tiny_model_dir, checkpoint_dir=str(folder), checkpoint_every=3)
+    # checkpointing changes nothing about the run
+    assert [r["loss"] for r in model.history] == [r["loss"] for r in uninterrupted.history]
+    assert [p.name for p in checkpoint.find(folder)] == ["step-000000009", "step-000000012"]
+    newest = checkpoint.latest(folder)
+    manifest = checkpoint.verify(newest)
+    assert set(manifest["files"]) == {"model.safetensors", "optimizer.pt", "rng.pt", "progress.json"}
+    progress = json.loads((newest / "progress.json").read_text())
+    assert progress["done"] and progress["epoch"] == 4 and progress["step"] == 0 and len(progress["history"]) == 3
+    mid = json.loads((folder / "step-000000009" / "progress.json").read_text())
+    assert (mid["epoch"], mid["step"]) == (3, 1)  # step 9 = the first batch of epoch 3
+    # resuming a finished run trains no further and gives the same model
+    again = _fit(tiny_data, tiny_model_dir, checkpoint_dir=str(folder), checkpoint_every=3, resume=True)
+    assert again.history == model.history
+    assert nerkit.predict(again, tiny_data).tags == nerkit.predict(model, tiny_data).tags
+
+
+class Crash(Exception):
+    pass
+
+
+def test_resume_keeps_the_validation_choice(tmp_path, tiny_model_dir, tiny_data, monkeypatch):
+    folder = tmp_path / "ck"
+    options = dict(validation=tiny_data, patience=2, epochs=4)
+    full = _fit(tiny_data, tiny_model_dir, **options)
+    collate, calls = nerkit.training.loop.collate, []
+
+    def crashing_collate(*args, **kwargs):  # dies in epoch 3, after two epochs' checkpoints
+        calls.append(1)
+        if len(calls) == 10:
+            raise Crash
+        return collate(*args, **kwargs)
+
+    monkeypatch.setattr(nerkit.training.loop, "collate", crashing_collate)
+    with pytest.raises(Crash):
+        _fit(tiny_data, tiny_model_dir, checkpoint_dir=str(folder), **options)
+    monkeypatch.setattr(nerkit.training.loop, "collate", collate)
+    assert (checkpoint.latest(folder) / "best.safetensors").exists()
+    resumed = _fit(tiny_data, tiny_model_dir, checkpoint_dir=str(folder), resume=True, **options)
+    assert [r["val_f1"] for r in resumed.history] == [r["val_f1"] for r in full.history]
+    assert [r["loss"] for r in resumed.history] == pytest.approx([r["loss"] for r in full.history], abs=1e-6)
+    assert nerkit.predict(resumed, tiny_data).tags == nerkit.predict(full, tiny_data).tags
+
+
+@pytest.fixture()
+def written(tmp_path, tiny_model_dir, tiny_data):
+    folder = tmp_path / "ck"
+    _fit(tiny_data, tiny_model_dir, epochs=2, checkpoint_dir=str(folder))
+    return folder
+
+
+def _resume(folder, tiny_model_dir, tiny_data):
+    return _fit(tiny_data, tiny_model_dir, epochs=2, checkpoint_dir=str(folder), resume=True)
+
+
+def test_a_fresh_run_refuses_a_folder_with_checkpoints(written, tiny_model_dir, tiny_data):
+    with pytest.raises(ConfigError, match="holds checkpoints of an earlier run; pass --resume"):
+        _fit(tiny_data, tiny_model_dir, epochs=2, checkpoint_dir=str(written))
+
+
+def test_resume_with_other_options_or_data_is_refused(written, tiny_model_dir, tiny_data):
+    with pytest.raises(ConfigError, match=r"another run \(lr 0.005 there, 0.001 now\)"):
+        nerkit.fit(
+            tiny_data,
+            str(tiny_model_dir),
+            **{**OPTIONS, "epochs": 2, "lr": 1e-3},
+            checkpoint_dir=str(written),
+            resume=True,
+        )
+    fewer = tiny_data.select(range(6))
+    with pytest.raises(ConfigError, match="the training data differ"):
+        _resume(written, tiny_model_dir, fewer)
+
+
+def test_resume_without_a_checkpoint_starts_afresh(tmp_path, tiny_model_dir, tiny_data, capsys):
+    model = nerkit.fit(
+        tiny_data,
+        str(tiny_model_dir),
+        **{**OPTIONS, "progress": True, "epochs": 1},
+        checkpoint_dir=str(tmp_path / "none"),
+        resume=True,
+    )
+    assert "no checkpoint in" in capsys.readouterr().err
+    assert len(model.history) == 1
+
+
+def test_cli_checkpoints_resume_and_cleanup(tmp_path, tiny_conll, tiny_model_dir, capsys):
+    out = tmp_path / "m"
+    argv = [
+        "train",
+        "--data",
+        str(tiny_conll),
+        "--test-data",
+        str(tiny_conll),
+        "--model",
+        str(tiny_model_dir),
+        "--epochs",
+        "2",
+        "--batch-size",
+        "2",
+        "--max-len",
+        "32",
+        "--no-progress",
+        "--output",
+        str(out),
+        "--checkpoint-every",
+        "3",
+    ]
+    assert main([*argv, "--keep-checkpoints"]) == 0
+    folder = tmp_path / "m.checkpoints"
+    assert [p.name for p in checkpoint.find(folder)] == ["step-000000006", "step-000000008"]
+    first = json.loads((out / "nerkit.json").read_text())["history"]
+    # As if the run had died after its last checkpoint: --resume finishes it without training again.
+    shutil.rmtree(out)
+    assert main([*argv, "--resume"]) == 0
+    assert json.loads((out / "nerkit.json").read_text())["history"] == first
+    assert not folder.exists()  # removed once the model is saved
+    capsys.readouterr()
