@@ -39,9 +39,14 @@ FORMAT_VERSION = 1
 META_FILE = "nerkit.json"
 
 
-def _saved(key: str | None = None) -> dict:
-    """Field metadata: this field is written to nerkit.json (under ``key``, default its name)."""
-    return {"saved": key or True}
+def _saved(key: str | None = None, read=None) -> dict:
+    """Field metadata: this field is written to nerkit.json under ``key`` (default: its name)
+    and turned back into its type by ``read`` (default: as it is)."""
+    return {"saved": True, "key": key, "read": read}
+
+
+def _key(f) -> str:
+    return f.metadata["key"] or f.name
 
 
 @dataclass
@@ -56,15 +61,17 @@ class NerModel:
     network: Any
     tokenizer: Any
     label_map: LabelMap
-    max_len: int = field(default=512, metadata=_saved())  # word pieces per window
-    casing: bool = field(default=False, metadata=_saved())  # word shapes fed as token types
+    max_len: int = field(default=512, metadata=_saved(read=int))  # word pieces per window
+    casing: bool = field(default=False, metadata=_saved(read=bool))  # word shapes fed as token types
     # The data's scheme: what predict() returns and evaluate() scores.
     output_scheme: str = field(default="IO", metadata=_saved("scheme"))
     # The scheme of the model's classes (TrainConfig.scheme); predictions are converted back.
     label_scheme: str | None = field(default=None, metadata=_saved("train_scheme"))
     history: list[dict] = field(default_factory=list, metadata=_saved())
     train_config: dict = field(default_factory=dict, metadata=_saved())
-    inference: InferenceOptions = field(default_factory=InferenceOptions, metadata=_saved())
+    inference: InferenceOptions = field(
+        default_factory=InferenceOptions, metadata=_saved(read=InferenceOptions.from_dict)
+    )
 
     def __post_init__(self) -> None:
         self.label_scheme = self.label_scheme or self.output_scheme
@@ -91,9 +98,8 @@ class NerModel:
         meta: dict = {"format_version": FORMAT_VERSION, "label_map": self.label_map.to_dict()}
         for f in fields(self):
             if "saved" in f.metadata:
-                key = f.name if f.metadata["saved"] is True else f.metadata["saved"]
                 value = getattr(self, f.name)
-                meta[key] = value.to_dict() if hasattr(value, "to_dict") else value
+                meta[_key(f)] = value.to_dict() if hasattr(value, "to_dict") else value
         # Older readers take a missing train_scheme to mean "the data's scheme".
         meta["train_scheme"] = None if self.label_scheme == self.output_scheme else self.label_scheme
         meta["crf"] = self.crf.to_dict() if self.crf is not None else None
@@ -102,15 +108,11 @@ class NerModel:
     @staticmethod
     def fields_from_meta(meta: dict, max_len: int) -> dict:
         """The saved fields of a NerModel from a nerkit.json (``max_len``: the default window)."""
-        values = {}
+        values = {"max_len": max_len}
         for f in fields(NerModel):
-            key = f.name if f.metadata.get("saved") is True else f.metadata.get("saved")
-            if key and meta.get(key) is not None:
-                values[f.name] = meta[key]
-        values.setdefault("max_len", max_len)
-        values["max_len"] = int(values["max_len"])
-        values["casing"] = bool(values.get("casing", False))
-        values["inference"] = InferenceOptions.from_dict(meta.get("inference"))
+            if "saved" in f.metadata and meta.get(_key(f)) is not None:
+                read = f.metadata["read"] or (lambda value: value)
+                values[f.name] = read(meta[_key(f)])
         return values
 
     def save(self, directory: str | os.PathLike, overwrite: bool = False) -> Path:
