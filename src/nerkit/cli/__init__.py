@@ -245,8 +245,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     args.argv = argv  # `--nproc N` runs this same command in N processes
+    finished = False
     try:
-        return args.func(args)
+        code = args.func(args)
+        finished = True
+        return code
     except NerkitError as exc:
         if os.environ.get("RANK", "0") == "0":  # of several processes, one reports
             print(f"nerkit {args.command}: error: {exc}", file=sys.stderr)
@@ -255,4 +258,4 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nerkit {args.command}: interrupted", file=sys.stderr)
         return 130
     finally:
-        teardown()
+        teardown(finished)

@@ -104,6 +104,16 @@ def setup(device: str | torch.device | None = None) -> Context:
     return Context(dist.get_rank(), dist.get_world_size(), local_rank, backend)
 
 
-def teardown() -> None:
+def teardown(finished: bool = True) -> None:
+    """Leave the process group, if this process is in one.
+
+    After a ``finished`` command every process first waits for the others: the first
+    process writes the results after the last exchange, and a process that left the
+    group (and exited) while another still used it made gloo abort the survivor
+    ("terminate called without an active exception"). After an error the launcher
+    stops the others, so no process waits then.
+    """
     if dist.is_available() and dist.is_initialized():
+        if finished:
+            dist.barrier()
         dist.destroy_process_group()
