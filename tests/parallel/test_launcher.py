@@ -16,6 +16,8 @@ from cli_errors import error_line
 from nerkit.cli import main
 from nerkit.data import read_conll
 
+from .helpers import predict_cli
+
 # 8 sentences in global batches of 7: steps of 7 and 1 windows, so the processes' shares are
 # unequal (4 and 3) and, in the last step, one process has none at all.
 TRAIN = ["--epochs", "3", "--batch-size", "7", "--lr", "5e-3", "--max-len", "32", "--no-progress"]
@@ -119,22 +121,10 @@ def test_two_processes_resume_mid_epoch_to_the_same_run(tmp_path, tiny_conll, ti
     assert [r["loss"] for r in resumed] == pytest.approx([r["loss"] for r in full], abs=1e-6)
 
 
-@pytest.fixture(scope="module")
-def model_dir(trained_tiny, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("dist") / "model"
-    trained_tiny.save(folder)
-    return folder
-
-
-def _predict(model_dir, source, out, *extra):
-    assert main(["predict", "--model", str(model_dir), "--input", str(source), "--output", str(out), *extra]) == 0
-    return out.read_text()
-
-
 def test_two_processes_tag_shards_merged_in_input_order(model_dir, tiny_conll, tmp_path):
-    expected = _predict(model_dir, tiny_conll, tmp_path / "one.conll")
+    expected = predict_cli(model_dir, tiny_conll, tmp_path / "one.conll")
     out = tmp_path / "two.conll"
-    assert _predict(model_dir, tiny_conll, out, "--nproc", "2", "--shard-size", "3") == expected
+    assert predict_cli(model_dir, tiny_conll, out, "--nproc", "2", "--shard-size", "3") == expected
     assert not (tmp_path / "two.conll.shards").exists()  # the default shard folder goes once the output is written
 
 

@@ -3,29 +3,16 @@
 (Shards tagged by several processes at once are in tests/parallel/test_launcher.py.)
 """
 
-import pytest
-
 from cli_errors import error_line
-from nerkit.cli import main
 
-
-@pytest.fixture(scope="module")
-def model_dir(trained_tiny, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("dist") / "model"
-    trained_tiny.save(folder)
-    return folder
-
-
-def _predict(model_dir, source, out, *extra):
-    assert main(["predict", "--model", str(model_dir), "--input", str(source), "--output", str(out), *extra]) == 0
-    return out.read_text()
+from .helpers import predict_cli
 
 
 def test_a_rerun_skips_finished_shards(model_dir, tiny_conll, tmp_path, capsys):
-    expected = _predict(model_dir, tiny_conll, tmp_path / "one.conll")
+    expected = predict_cli(model_dir, tiny_conll, tmp_path / "one.conll")
     shards = tmp_path / "shards"
     assert (
-        _predict(model_dir, tiny_conll, tmp_path / "a.conll", "--shard-dir", str(shards), "--shard-size", "3")
+        predict_cli(model_dir, tiny_conll, tmp_path / "a.conll", "--shard-dir", str(shards), "--shard-size", "3")
         == expected
     )
     files = sorted(shards.glob("shard-*.json"))
@@ -36,7 +23,7 @@ def test_a_rerun_skips_finished_shards(model_dir, tiny_conll, tmp_path, capsys):
     before = files[0].stat().st_mtime_ns
     capsys.readouterr()
     assert (
-        _predict(model_dir, tiny_conll, tmp_path / "b.conll", "--shard-dir", str(shards), "--shard-size", "3")
+        predict_cli(model_dir, tiny_conll, tmp_path / "b.conll", "--shard-dir", str(shards), "--shard-size", "3")
         == expected
     )
     assert "(1 finished before)" in capsys.readouterr().err
@@ -45,7 +32,7 @@ def test_a_rerun_skips_finished_shards(model_dir, tiny_conll, tmp_path, capsys):
 
 def test_shards_of_another_input_are_refused(model_dir, tiny_conll, tmp_path, capsys):
     shards = tmp_path / "shards"
-    _predict(model_dir, tiny_conll, tmp_path / "a.conll", "--shard-dir", str(shards), "--shard-size", "3")
+    predict_cli(model_dir, tiny_conll, tmp_path / "a.conll", "--shard-dir", str(shards), "--shard-size", "3")
     other = tmp_path / "other.txt"
     other.write_text("Obama visited Paris .\n")
     capsys.readouterr()

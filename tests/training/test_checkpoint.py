@@ -6,7 +6,6 @@
 import json
 import os
 import shutil
-import warnings
 from pathlib import Path
 
 import pytest
@@ -17,24 +16,7 @@ from nerkit.cli import main
 from nerkit.errors import ModelError
 from nerkit.training import checkpoint
 
-OPTIONS = dict(epochs=3, batch_size=2, lr=5e-3, max_len=32, warmup=0.2, progress=False)
-
-
-def _fit(data, model_dir, **extra):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return nerkit.fit(data, str(model_dir), **{**OPTIONS, **extra})
-
-
-@pytest.fixture()
-def written(tmp_path, tiny_model_dir, tiny_data):
-    folder = tmp_path / "ck"
-    _fit(tiny_data, tiny_model_dir, epochs=2, checkpoint_dir=str(folder))
-    return folder
-
-
-def _resume(folder, tiny_model_dir, tiny_data):
-    return _fit(tiny_data, tiny_model_dir, epochs=2, checkpoint_dir=str(folder), resume=True)
+from .helpers import fit_tiny, resume_tiny
 
 
 def test_truncated_file_is_reported_not_loaded(written, tiny_model_dir, tiny_data):
@@ -42,7 +24,7 @@ def test_truncated_file_is_reported_not_loaded(written, tiny_model_dir, tiny_dat
     weights = newest / "model.safetensors"
     weights.write_bytes(weights.read_bytes()[:1000])
     with pytest.raises(ModelError, match=r"model\.safetensors has 1000 bytes.*delete .*step-000000008.*step-000000004"):
-        _resume(written, tiny_model_dir, tiny_data)
+        resume_tiny(written, tiny_model_dir, tiny_data)
 
 
 def test_changed_byte_fails_the_checksum(written, tiny_model_dir, tiny_data):
@@ -51,17 +33,17 @@ def test_changed_byte_fails_the_checksum(written, tiny_model_dir, tiny_data):
     data[len(data) // 2] ^= 0xFF
     state.write_bytes(bytes(data))
     with pytest.raises(ModelError, match=r"optimizer\.pt does not match its SHA-256"):
-        _resume(written, tiny_model_dir, tiny_data)
+        resume_tiny(written, tiny_model_dir, tiny_data)
 
 
 def test_missing_manifest_or_file_is_incomplete(written, tiny_model_dir, tiny_data):
     newest = checkpoint.latest(written)
     (newest / "rng.pt").unlink()
     with pytest.raises(ModelError, match=r"incomplete: rng\.pt is missing"):
-        _resume(written, tiny_model_dir, tiny_data)
+        resume_tiny(written, tiny_model_dir, tiny_data)
     (newest / "manifest.json").unlink()
     with pytest.raises(ModelError, match="incomplete: it has no manifest.json"):
-        _resume(written, tiny_model_dir, tiny_data)
+        resume_tiny(written, tiny_model_dir, tiny_data)
 
 
 def test_a_write_cut_short_leaves_only_a_hidden_folder_that_is_ignored(written, tiny_model_dir, tiny_data):
@@ -71,7 +53,7 @@ def test_a_write_cut_short_leaves_only_a_hidden_folder_that_is_ignored(written, 
     shutil.copytree(written / "step-000000004", partial)
     (partial / "manifest.json").unlink()
     assert checkpoint.latest(written).name == "step-000000004"
-    resumed = _resume(written, tiny_model_dir, tiny_data)
+    resumed = resume_tiny(written, tiny_model_dir, tiny_data)
     assert not partial.exists()  # cleared by the next save
     assert checkpoint.latest(written).name == "step-000000008"
     assert len(resumed.history) == 2
@@ -104,7 +86,7 @@ def test_an_old_format_checkpoint_is_refused_on_one_line_naming_the_fix(
         _as_format_1(path)
     newest = checkpoint.latest(written)
     with pytest.raises(ModelError) as refused:
-        _resume(written, tiny_model_dir, tiny_data)
+        resume_tiny(written, tiny_model_dir, tiny_data)
     message = str(refused.value)
     assert "\n" not in message
     assert f"checkpoint {newest} was written by an older nerkit (format 1)" in message
@@ -133,7 +115,7 @@ def test_an_old_format_checkpoint_is_refused_on_one_line_naming_the_fix(
     assert "older nerkit" in lines[-1] and f"delete {written} and train again without --resume" in lines[-1]
     # the fix named works
     shutil.rmtree(written)
-    again = _fit(tiny_data, tiny_model_dir, epochs=2, checkpoint_dir=str(written))
+    again = fit_tiny(tiny_data, tiny_model_dir, epochs=2, checkpoint_dir=str(written))
     assert len(again.history) == 2
     assert checkpoint.verify(checkpoint.latest(written))["format_version"] == checkpoint.FORMAT_VERSION
 
@@ -160,7 +142,7 @@ def test_checkpoint_files_are_never_unpickled(written, tiny_model_dir, tiny_data
     marker = tmp_path / "ran"
     _plant(checkpoint.latest(written) / "optimizer.pt", marker)
     with pytest.raises(ModelError, match="not plain tensors"):
-        _resume(written, tiny_model_dir, tiny_data)
+        resume_tiny(written, tiny_model_dir, tiny_data)
     assert not marker.exists()
 
 

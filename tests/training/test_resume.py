@@ -10,7 +10,6 @@ import subprocess
 import sys
 import textwrap
 import time
-import warnings
 
 import numpy as np
 import pytest
@@ -21,8 +20,9 @@ from nerkit.cli import main
 from nerkit.errors import ConfigError
 from nerkit.training import checkpoint
 
+from .helpers import OPTIONS, fit_tiny, resume_tiny
+
 # 8 sentences in batches of 2: 4 steps an epoch, 12 in all; checkpoints every 3 steps fall mid-epoch.
-OPTIONS = dict(epochs=3, batch_size=2, lr=5e-3, max_len=32, warmup=0.2, progress=False)
 
 CHILD = textwrap.dedent("""
     import json, sys, time, warnings
@@ -42,15 +42,9 @@ CHILD = textwrap.dedent("""
 """)
 
 
-def _fit(data, model_dir, **extra):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return nerkit.fit(data, str(model_dir), **{**OPTIONS, **extra})
-
-
 @pytest.fixture(scope="module")
 def uninterrupted(tiny_model_dir, tiny_data):
-    return _fit(tiny_data, tiny_model_dir)
+    return fit_tiny(tiny_data, tiny_model_dir)
 
 
 def test_resume_after_kill_9_mid_epoch_gives_the_same_run(tmp_path, tiny_model_dir, tiny_data, uninterrupted):
@@ -80,7 +74,7 @@ def test_resume_after_kill_9_mid_epoch_gives_the_same_run(tmp_path, tiny_model_d
     progress = json.loads((newest / "progress.json").read_text())
     assert not progress["done"] and progress["global_step"] < 12  # the run was cut short
 
-    resumed = _fit(tiny_data, tiny_model_dir, checkpoint_dir=str(folder), checkpoint_every=3, resume=True)
+    resumed = fit_tiny(tiny_data, tiny_model_dir, checkpoint_dir=str(folder), checkpoint_every=3, resume=True)
     expected = [r["loss"] for r in uninterrupted.history]
     assert [r["loss"] for r in resumed.history] == pytest.approx(expected, rel=0, abs=1e-6)
     assert [r["lr"] for r in resumed.history] == pytest.approx([r["lr"] for r in uninterrupted.history], abs=1e-12)
@@ -92,7 +86,7 @@ def test_resume_after_kill_9_mid_epoch_gives_the_same_run(tmp_path, tiny_model_d
 
 def test_checkpoints_every_k_steps_and_epoch_keep_the_newest_two(tmp_path, tiny_model_dir, tiny_data, uninterrupted):
     folder = tmp_path / "ck"
-    model = _fit(tiny_data, tiny_model_dir, checkpoint_dir=str(folder), checkpoint_every=3)
+    model = fit_tiny(tiny_data, tiny_model_dir, checkpoint_dir=str(folder), checkpoint_every=3)
     # checkpointing changes nothing about the run
     assert [r["loss"] for r in model.history] == [r["loss"] for r in uninterrupted.history]
     assert [p.name for p in checkpoint.find(folder)] == ["step-000000009", "step-000000012"]
@@ -104,7 +98,7 @@ def test_checkpoints_every_k_steps_and_epoch_keep_the_newest_two(tmp_path, tiny_
     mid = json.loads((folder / "step-000000009" / "progress.json").read_text())
     assert (mid["epoch"], mid["step"]) == (3, 1)  # step 9 = the first batch of epoch 3
     # resuming a finished run trains no further and gives the same model
-    again = _fit(tiny_data, tiny_model_dir, checkpoint_dir=str(folder), checkpoint_every=3, resume=True)
+    again = fit_tiny(tiny_data, tiny_model_dir, checkpoint_dir=str(folder), checkpoint_every=3, resume=True)
     assert again.history == model.history
     assert nerkit.predict(again, tiny_data).tags == nerkit.predict(model, tiny_data).tags
 
@@ -116,7 +110,7 @@ class Crash(Exception):
 def test_resume_keeps_the_validation_choice(tmp_path, tiny_model_dir, tiny_data, monkeypatch):
     folder = tmp_path / "ck"
     options = dict(validation=tiny_data, patience=2, epochs=4)
-    full = _fit(tiny_data, tiny_model_dir, **options)
+    full = fit_tiny(tiny_data, tiny_model_dir, **options)
     collate, calls = nerkit.training.loop.collate, []
 
     def crashing_collate(*args, **kwargs):  # dies in epoch 3, after two epochs' checkpoints
@@ -127,29 +121,18 @@ def test_resume_keeps_the_validation_choice(tmp_path, tiny_model_dir, tiny_data,
 
     monkeypatch.setattr(nerkit.training.loop, "collate", crashing_collate)
     with pytest.raises(Crash):
-        _fit(tiny_data, tiny_model_dir, checkpoint_dir=str(folder), **options)
+        fit_tiny(tiny_data, tiny_model_dir, checkpoint_dir=str(folder), **options)
     monkeypatch.setattr(nerkit.training.loop, "collate", collate)
     assert (checkpoint.latest(folder) / "best.safetensors").exists()
-    resumed = _fit(tiny_data, tiny_model_dir, checkpoint_dir=str(folder), resume=True, **options)
+    resumed = fit_tiny(tiny_data, tiny_model_dir, checkpoint_dir=str(folder), resume=True, **options)
     assert [r["val_f1"] for r in resumed.history] == [r["val_f1"] for r in full.history]
     assert [r["loss"] for r in resumed.history] == pytest.approx([r["loss"] for r in full.history], abs=1e-6)
     assert nerkit.predict(resumed, tiny_data).tags == nerkit.predict(full, tiny_data).tags
 
 
-@pytest.fixture()
-def written(tmp_path, tiny_model_dir, tiny_data):
-    folder = tmp_path / "ck"
-    _fit(tiny_data, tiny_model_dir, epochs=2, checkpoint_dir=str(folder))
-    return folder
-
-
-def _resume(folder, tiny_model_dir, tiny_data):
-    return _fit(tiny_data, tiny_model_dir, epochs=2, checkpoint_dir=str(folder), resume=True)
-
-
 def test_a_fresh_run_refuses_a_folder_with_checkpoints(written, tiny_model_dir, tiny_data):
     with pytest.raises(ConfigError, match="holds checkpoints of an earlier run; pass --resume"):
-        _fit(tiny_data, tiny_model_dir, epochs=2, checkpoint_dir=str(written))
+        fit_tiny(tiny_data, tiny_model_dir, epochs=2, checkpoint_dir=str(written))
 
 
 def test_resume_with_other_options_or_data_is_refused(written, tiny_model_dir, tiny_data):
@@ -163,7 +146,7 @@ def test_resume_with_other_options_or_data_is_refused(written, tiny_model_dir, t
         )
     fewer = tiny_data.select(range(6))
     with pytest.raises(ConfigError, match="the training data differ"):
-        _resume(written, tiny_model_dir, fewer)
+        resume_tiny(written, tiny_model_dir, fewer)
 
 
 def test_resume_without_a_checkpoint_starts_afresh(tmp_path, tiny_model_dir, tiny_data, capsys):
