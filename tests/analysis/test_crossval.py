@@ -140,3 +140,22 @@ def test_a_type_missing_from_a_folds_training_side_is_still_scored(tiny_model_di
     folds = [run_fold(data, k, FoldPlan(folds=2, by="document"), model=str(tiny_model_dir), **FAST) for k in (1, 2)]
     org = [f for f in folds if "ORG" in f.report.per_type]
     assert len(org) == 1 and org[0].report.per_type["ORG"]["support"] == 1
+
+
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (dict(by="article"), "by= .* must be 'document' or 'sentence'"),
+        (dict(mode="lax"), "mode must be 'default' or 'strict'"),
+        (dict(validation=1.0), "--validation must be between 0 and 1"),
+        (dict(folds=True), "--folds must be a whole number"),
+    ],
+)
+def test_a_bad_fold_plan_is_refused(bad, match):
+    with pytest.raises(ConfigError, match=match):
+        FoldPlan(**bad)
+
+
+def test_the_seed_belongs_to_the_fold_plan(tiny_data):
+    with pytest.raises(ConfigError, match="the seed of a cross-validation is the FoldPlan's"):
+        run_fold(tiny_data, 1, FoldPlan(folds=2), seed=3)

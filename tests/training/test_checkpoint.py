@@ -92,25 +92,7 @@ def test_an_old_format_checkpoint_is_refused_on_one_line_naming_the_fix(
     assert f"checkpoint {newest} was written by an older nerkit (format 1)" in message
     assert f"delete {written} and train again without --resume" in message
     # the same through the command line: one error line, after "training on ..."
-    code = main(
-        [
-            "train",
-            "--data",
-            str(tiny_conll),
-            "--model",
-            str(tiny_model_dir),
-            "--epochs",
-            "2",
-            "--output",
-            str(tmp_path / "m"),
-            "--checkpoint-dir",
-            str(written),
-            "--resume",
-            "--no-progress",
-        ]
-    )
-    lines = capsys.readouterr().err.strip().splitlines()
-    assert code == 2 and "Traceback" not in "\n".join(lines)
+    lines = _resume_on_the_command_line(tmp_path, tiny_conll, tiny_model_dir, written, capsys)
     assert [line for line in lines if "error" in line] == lines[-1:]
     assert "older nerkit" in lines[-1] and f"delete {written} and train again without --resume" in lines[-1]
     # the fix named works
@@ -159,24 +141,16 @@ def test_model_weights_are_never_unpickled(tiny_model_dir, tmp_path):
 
 def test_cli_reports_a_damaged_checkpoint_on_one_line(tmp_path, tiny_conll, tiny_model_dir, written, capsys):
     (checkpoint.latest(written) / "progress.json").write_text("{}")
-    code = main(
-        [
-            "train",
-            "--data",
-            str(tiny_conll),
-            "--model",
-            str(tiny_model_dir),
-            "--epochs",
-            "2",
-            "--output",
-            str(tmp_path / "m"),
-            "--checkpoint-dir",
-            str(written),
-            "--resume",
-            "--no-progress",
-        ]
-    )
-    lines = capsys.readouterr().err.strip().splitlines()
-    assert code == 2 and "Traceback" not in "\n".join(lines)
+    lines = _resume_on_the_command_line(tmp_path, tiny_conll, tiny_model_dir, written, capsys)
     assert [line for line in lines if "error" in line] == lines[-1:]  # one line, after "training on ..."
     assert "progress.json" in lines[-1] and "damaged" in lines[-1]
+
+
+def _resume_on_the_command_line(tmp_path, tiny_conll, tiny_model_dir, folder, capsys) -> list[str]:
+    """``nerkit train --resume`` from ``folder``; it must fail with exit 2 and no traceback. Its stderr lines."""
+    argv = ["train", "--data", str(tiny_conll), "--model", str(tiny_model_dir), "--epochs", "2"]
+    argv += ["--output", str(tmp_path / "m"), "--checkpoint-dir", str(folder), "--resume", "--no-progress"]
+    code = main(argv)
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and "Traceback" not in "\n".join(lines)
+    return lines

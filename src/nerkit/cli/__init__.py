@@ -41,7 +41,7 @@ from ..modeling.store import BACKENDS, load_model
 from ..parallel.group import teardown
 from ..serving.app import ServeOptions
 from ..serving.server import serve
-from ..training.config import RUN_ONLY, TrainConfig
+from ..training.config import TrainConfig
 from ..training.job import TrainJob, run_train_job, train_in_processes
 from .flags import add_flags, given
 
@@ -131,7 +131,8 @@ def _add_cv(sub) -> None:
     _data_flags(c, split_flags=False)
     add_flags(c, FoldPlan)
     c.add_argument("--model", default=None, help="hub name, preset, or directory (default: the embedded MiniLM)")
-    add_flags(c, TrainConfig, skip=("seed", *RUN_ONLY[2:]))  # one seed (the plan's); no checkpoints across folds
+    # One seed (the plan's); no checkpoints, which one folder cannot hold for several folds.
+    add_flags(c, TrainConfig, skip=("seed", "checkpoint_dir", "checkpoint_every", "resume"))
     c.add_argument("--output", help="write all folds and the summary to this JSON file (updated after each fold)")
     c.set_defaults(func=cmd_cv)
 

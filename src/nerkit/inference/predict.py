@@ -91,14 +91,13 @@ def predict(
         casing=model.casing,
     )
     scores = _run(model, windows, options)
-    tags, flat_scores, flat_probs = _assemble(model, scores, [len(s) for s in sentences])
+    tags, chosen, every = _assemble(model, scores, [len(s) for s in sentences])
     if convert:
         tags = [convert_scheme(t, model.output_scheme) for t in tags]
-    cuts = np.cumsum([len(s) for s in sentences])[:-1]
     return Prediction(
         tags=tags,
-        scores=[s.tolist() for s in np.split(flat_scores, cuts)],
-        probabilities=np.split(flat_probs, cuts) if probabilities else None,
+        scores=[s.tolist() for s in chosen],
+        probabilities=every if probabilities else None,
         loss=scores.loss_sum / scores.loss_count if scores.loss_count else None,
         labelled=scores.loss_count,
     )
@@ -137,8 +136,8 @@ def _run(model: NerModel, windows, options: InferenceOptions) -> _Scores:
     return out
 
 
-def _assemble(model: NerModel, scores: _Scores, counts: list[int]) -> tuple[list[list[str]], np.ndarray, np.ndarray]:
-    """Tags per sentence, and each word's probability of its tag and of every tag (flat)."""
+def _assemble(model: NerModel, scores: _Scores, counts: list[int]) -> tuple[list[list[str]], list, list]:
+    """Per sentence: the tags, each word's probability of its tag, and of every tag (words x tags)."""
     lm = model.label_map
     n_real = len(lm.tags)
     counts = np.asarray(counts, dtype=np.int64)
@@ -160,5 +159,6 @@ def _assemble(model: NerModel, scores: _Scores, counts: list[int]) -> tuple[list
         flat_logp[flat] = torch.cat(scores.logp).numpy()
         best = model.crf.decode_sentences(flat_logp, counts)
     names = np.asarray(lm.tags, dtype=object)
-    tags = [t.tolist() for t in np.split(names[best], offsets[1:-1])]
-    return tags, flat_probs[np.arange(total), best], flat_probs
+    cuts = offsets[1:-1]
+    tags = [t.tolist() for t in np.split(names[best], cuts)]
+    return tags, np.split(flat_probs[np.arange(total), best], cuts), np.split(flat_probs, cuts)

@@ -28,8 +28,10 @@ from ..options import flag
 __all__ = ["TrainConfig", "uses_crf", "TRAILING"]
 
 TRAILING = ("ignore", "tag")  # trailing word pieces: ignored in the loss, or tagged like the recipe
-# Options that change neither the result nor the model: not saved with it, free to change on resume.
-RUN_ONLY = ("device", "progress", "checkpoint_dir", "checkpoint_every", "resume")
+# Options of one run, not of the model: not saved with it (NerModel.train_config).
+NOT_SAVED = ("device", "progress", "checkpoint_dir", "resume")
+# Options that do not change the result: free to change when a run is resumed.
+RUN_ONLY = (*NOT_SAVED, "checkpoint_every")
 
 
 @dataclass
@@ -123,7 +125,7 @@ class TrainConfig:
 
     def saved(self) -> dict:
         """The options that shape the model, as saved with it (``NerModel.train_config``)."""
-        return {k: v for k, v in asdict(self).items() if k not in ("device", "progress", "checkpoint_dir", "resume")}
+        return {k: v for k, v in asdict(self).items() if k not in NOT_SAVED}
 
     def identity(self) -> dict:
         """The options a resumed run must share with the run that wrote the checkpoint."""
