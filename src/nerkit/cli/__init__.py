@@ -29,8 +29,10 @@ from ..analysis.crossval import FoldPlan, cross_validate
 from ..analysis.error_page import EXAMPLES, write_error_page
 from ..data.conll import TAG_COLUMN
 from ..data.documents import INPUT_FORMATS
+from ..data.formats import ReadOptions
 from ..data.sources import load
 from ..data.splits import DEFAULT_SEED, SPLIT_BY, split
+from ..data.writers import OUTPUT_FORMATS
 from ..errors import NerkitError
 from ..evaluation.evaluate import evaluate
 from ..evaluation.scores import MODES
@@ -55,13 +57,14 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _data_flags(p: argparse.ArgumentParser, split_flags: bool = True) -> None:
-    p.add_argument("--data", required=True, help="'wikigold' (bundled), a CoNLL file path, or a URL")
+    p.add_argument("--data", required=True, help=TrainJob.__dataclass_fields__["data"].metadata["flag"].help)
     p.add_argument(
         "--tag-column",
         type=int,
         default=TAG_COLUMN,
         help=f"column holding the tag, from 0 (default: {TAG_COLUMN}, the last)",
     )
+    add_flags(p, ReadOptions)
     if split_flags:
         p.add_argument("--test-fraction", type=float, help="score only this held-out fraction of --data (a split)")
         p.add_argument("--split-by", choices=SPLIT_BY, default=SPLIT_BY[0], help="how that split is made")
@@ -82,6 +85,7 @@ def _model_flags(p: argparse.ArgumentParser, backend: bool = True) -> None:
 def _add_train(sub) -> None:
     t = sub.add_parser("train", help="train on a data set, save the model, evaluate on the test side")
     add_flags(t, TrainJob, required=("data", "output"))
+    add_flags(t, ReadOptions)
     add_flags(t, TrainConfig)
     t.add_argument(
         "--nproc", type=int, default=1, help="train in N processes on this machine (DDP; --batch-size is global)"
@@ -104,11 +108,16 @@ def _add_predict(sub) -> None:
     _model_flags(p)
     p.add_argument(
         "--input", required=True,
-        help="CoNLL file, one pre-split sentence per line, one raw-text document per line, or JSONL "
-        "({\"id\", \"text\"} per line); '-' reads text or JSONL from stdin",
+        help="CoNLL file, one pre-split sentence per line, one raw-text document per line, JSONL "
+        "({\"id\", \"text\"} per line) or Label Studio tasks; '-' reads text, JSONL or tasks from stdin",
     )  # fmt: skip
     p.add_argument("--format", choices=INPUT_FORMATS, default="auto", help="input format (default: guess)")
     p.add_argument("--output", help="where to write CoNLL or JSONL (default: stdout)")
+    p.add_argument(
+        "--output-format", choices=OUTPUT_FORMATS, default="auto",
+        help="jsonl (nerkit's), conll, or an annotation tool's spans for pre-annotation: spacy, doccano, "
+        "label-studio (default: CoNLL for sentences, JSONL for documents)",
+    )  # fmt: skip
     p.add_argument("--html", help="also write a web page with the entities highlighted, one colour per type")
     add_flags(p, InferenceOptions)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -167,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_train(args) -> int:
-    job = TrainJob(**given(args, TrainJob))
+    job = TrainJob(**given(args, TrainJob), reading=ReadOptions(**given(args, ReadOptions)))
     config = job.train_config(**given(args, TrainConfig))
     if args.nproc != 1:
         return train_in_processes(args.argv, args.nproc, job, config)
@@ -179,7 +188,7 @@ def cmd_train(args) -> int:
 
 
 def _scored_data(args):
-    data = load(args.data, tag_column=args.tag_column)
+    data = load(args.data, tag_column=args.tag_column, **given(args, ReadOptions))
     if args.test_fraction is None:
         return data
     return split(data, test_fraction=args.test_fraction, seed=args.seed, by=args.split_by)[1]
@@ -195,7 +204,8 @@ def cmd_evaluate(args) -> int:
 
 def cmd_predict(args) -> int:
     options = given(args, InferenceOptions)
-    where = dict(output=args.output, fmt=args.format, html=args.html, backend=args.backend)
+    where = dict(output=args.output, fmt=args.format, html=args.html, backend=args.backend,
+                 output_format=args.output_format)  # fmt: skip
     if args.nproc != 1:
         return predict_in_processes(args.argv, args.nproc, args.model, args.input, **where,
                                     shard_dir=args.shard_dir, shard_size=args.shard_size, **options)  # fmt: skip
@@ -216,7 +226,7 @@ def cmd_serve(args) -> int:
 
 def cmd_cv(args) -> int:
     plan, options = FoldPlan(**given(args, FoldPlan)), given(args, TrainConfig)
-    data = load(args.data, tag_column=args.tag_column)
+    data = load(args.data, tag_column=args.tag_column, **given(args, ReadOptions))
 
     def on_fold(fold):
         print(f"fold {fold.fold}/{plan.folds}: F1 {fold.report.f1:.4f} ({fold.train_sentences} training sentences, "

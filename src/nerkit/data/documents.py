@@ -26,7 +26,7 @@ from ..text.words import split_words
 __all__ = ["Document", "BadLine", "read_documents", "chunks", "to_json_line", "guess_format", "INPUT_FORMATS"]
 
 FORMATS = ("text", "jsonl")  # documents, one per line
-INPUT_FORMATS = ("auto", "conll", "lines", *FORMATS)  # what `nerkit predict --format` takes
+INPUT_FORMATS = ("auto", "conll", "lines", *FORMATS, "label-studio")  # what `nerkit predict --format` takes
 
 
 @dataclass
@@ -104,7 +104,7 @@ def to_json_line(record: dict) -> bytes:
 
 
 def guess_format(path: str | Path) -> str:
-    """The format of an input file: ``conll``, ``jsonl``, ``lines`` (pre-split) or ``text``.
+    """The format of an input file: ``conll``, ``jsonl``, ``label-studio``, ``lines`` (pre-split) or ``text``.
 
     >>> import pathlib, tempfile
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "input.txt"
@@ -119,8 +119,11 @@ def guess_format(path: str | Path) -> str:
         lines = [line.strip() for _, line in zip(range(2000), f)]
     if any(line.startswith("-DOCSTART-") for line in lines):
         return "conll"
-    if next((line for line in lines if line), "").startswith("{"):
+    first = next((line for line in lines if line), "")
+    if first.startswith("{"):
         return "jsonl"
+    if first.startswith("["):  # a JSON array: Label Studio's export of tasks
+        return "label-studio"
     filled = [len(line.split()) for line in lines if line]
     blank = len(lines) - len(filled)
     # CoNLL: short lines (a word and maybe tags) with blank lines between sentences, nearly

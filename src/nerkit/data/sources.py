@@ -28,6 +28,8 @@ from pathlib import Path
 from ..errors import DataError
 from .conll import TAG_COLUMN, read_conll
 from .dataset import Dataset
+from .formats import ReadOptions, read_data
+from .hf import from_hf, is_hf
 
 __all__ = ["load", "wikigold", "wikigold_license", "WIKIGOLD_ATTRIBUTION"]
 
@@ -96,8 +98,15 @@ def _download(url: str, target: Path) -> None:
         ) from None
 
 
-def load(source: str = "wikigold", tag_column: int | None = TAG_COLUMN, cache_dir=None) -> Dataset:
-    """Load ``"wikigold"`` (packaged), an ``http(s)://`` URL (downloaded once) or a path."""
+def load(source="wikigold", tag_column: int | None = TAG_COLUMN, cache_dir=None, **options) -> Dataset:
+    """Load ``"wikigold"`` (packaged), an ``http(s)://`` URL (downloaded once), a path or a ``datasets.Dataset``.
+
+    A path is CoNLL, a span file of an annotation tool or a saved Hugging Face dataset
+    (:mod:`nerkit.data.formats`); ``options`` are :class:`~nerkit.data.formats.ReadOptions` fields.
+    """
+    reading = ReadOptions(**options)
+    if is_hf(source):
+        return from_hf(source, reading.hf_tokens, reading.hf_tags)
     src = os.fspath(source)
     if src == "wikigold":
         return wikigold()
@@ -106,5 +115,5 @@ def load(source: str = "wikigold", tag_column: int | None = TAG_COLUMN, cache_di
         if not target.exists():
             _download(src, target)
         stem = Path(target.name.split("-", 1)[1]).stem
-        return read_conll(target, tag_column=tag_column, name=stem)
-    return read_conll(src, tag_column=tag_column)
+        return read_data(target, tag_column, reading, name=stem)
+    return read_data(src, tag_column, reading)

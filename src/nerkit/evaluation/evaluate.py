@@ -14,6 +14,7 @@ report and takes the same best-epoch and early-stopping decisions.
 from __future__ import annotations
 
 from ..data.dataset import Dataset
+from ..data.formats import as_dataset
 from ..errors import DataError
 from ..inference.predict import predict
 from ..parallel.group import Context
@@ -28,6 +29,7 @@ def evaluate(model, data: Dataset, mode: str = MODES[0], ctx: Context | None = N
     ``options`` are :class:`~nerkit.modeling.options.InferenceOptions` fields for
     :func:`nerkit.predict`. A gold tag the model does not know is an error, not a silent miss.
     """
+    data = as_dataset(data)  # a datasets.Dataset too
     if data.labels is None:
         raise DataError(f"{data.name or 'the data'} has no tags to evaluate against; give a file with a tag column")
     ctx = ctx or Context()

@@ -1,4 +1,5 @@
-"""Tagging files: CoNLL or pre-split lines to CoNLL, raw text or JSONL to JSONL with entities.
+"""Tagging files: CoNLL or pre-split lines to CoNLL, raw text, JSONL or Label Studio tasks to JSONL with entities,
+or to an annotation tool's format (``output_format``, :mod:`nerkit.data.writers`) for pre-annotation.
 
 >>> from nerkit.inference.files import predict_file
 >>> predict_file("runs/wikigold", "sentences.txt", "tagged.conll").summary                # doctest: +SKIP
@@ -24,7 +25,9 @@ from typing import IO
 
 from ..data.conll import read_conll, read_text_sentences, write_conll
 from ..data.dataset import Dataset
-from ..data.documents import BadLine, chunks, guess_format, read_documents, to_json_line
+from ..data.documents import BadLine, Document, chunks, guess_format, read_documents
+from ..data.spanfiles import read_tasks
+from ..data.writers import DocumentWriter, check_output_format
 from ..errors import ConfigError, DataError
 from ..modeling.options import InferenceOptions
 from ..modeling.store import BACKENDS, load_model
@@ -53,12 +56,16 @@ _SHOWN_BAD_LINES = 20
 def input_format(input: str, fmt: str = "auto") -> str:
     """The format ``input`` is read in: ``fmt`` itself, or the guess for a file (``auto``)."""
     if input == "-":
-        if fmt not in ("text", "jsonl"):
-            raise ConfigError("reading stdin (--input -) needs --format text or --format jsonl")
+        if fmt not in DOCUMENT_FORMATS:
+            raise ConfigError("reading stdin (--input -) needs --format text, jsonl or label-studio")
         return fmt
     if not Path(input).is_file():
         raise DataError(f"input file {input} does not exist; check the path")
     return guess_format(input) if fmt == "auto" else fmt
+
+
+# Inputs of whole documents (raw text), tagged by the Tagger; the others are pre-split sentences.
+DOCUMENT_FORMATS = ("text", "jsonl", "label-studio")
 
 
 def _read_sentences(input: str, fmt: str) -> Dataset:
@@ -83,40 +90,71 @@ def predict_file(
     progress: bool = True,
     shard_dir: str | None = None,
     shard_size: int = SHARD_SIZE,
+    output_format: str = "auto",
     **options,
 ) -> Tagged:
     """Tag ``input`` into ``output`` (stdout when None).
 
     ``options`` are :class:`~nerkit.modeling.options.InferenceOptions` fields overriding the
-    model's. With ``shard_dir``, or under a launcher of several processes, this process
-    does its share of the shards (:func:`predict_shards`).
+    model's. ``output_format`` is one of :data:`~nerkit.data.writers.OUTPUT_FORMATS` (``auto``:
+    CoNLL for sentences, JSONL for documents). With ``shard_dir``, or under a launcher of
+    several processes, this process does its share of the shards (:func:`predict_shards`).
     """
     InferenceOptions().updated(**options)  # checks the options before any work
+    check_output_format(output_format)
     fmt = input_format(input, fmt)
     if shard_dir or env_world_size() > 1:
         if not shard_dir:
             raise ConfigError("tagging in several processes needs --shard-dir, a folder all of them can reach")
+        _check_shards(fmt, html, shard_size, output_format)
         # Gloo for the one barrier even when the model runs on a GPU.
         summary = predict_shards(
             setup("cpu"), model_dir, input, shard_dir, output, fmt, shard_size, html, backend, **options
         )
         return Tagged(summary)
-    if fmt in ("text", "jsonl"):
+    if fmt in DOCUMENT_FORMATS:
         tagger = Tagger.load(model_dir, backend=backend, **options)
-        counts = tag_documents(tagger, input, output, fmt, html=html, progress=progress)
+        writer = DocumentWriter(output_format, _model_version(model_dir), tagger.model.output_scheme)
+        counts = tag_documents(tagger, input, output, fmt, html=html, progress=progress, writer=writer)
         return Tagged(counts.summary(input, output), counts.warning())
     data = _read_sentences(input, fmt)
     model = load_model(model_dir, backend=backend)
     prediction = predict(model, data.sentences, **options)
-    write_conll(output or sys.stdout, data.sentences, prediction.tags, doc_ids=data.doc_ids if fmt == "conll" else None)
+    if output_format in ("auto", "conll"):
+        doc_ids = data.doc_ids if fmt == "conll" else None
+        write_conll(output or sys.stdout, data.sentences, prediction.tags, doc_ids=doc_ids)
+    else:
+        _write_sentence_records(data, prediction, output, DocumentWriter(output_format, _model_version(model_dir)))
     if html:
         pages = (word_entities(*x) for x in zip(data.sentences, prediction.tags, prediction.scores))
         Path(html).write_text(render_html(pages), encoding="utf-8")
     return Tagged(f"tagged {len(data)} sentences into {output}" if output else None)
 
 
-def _check_shards(fmt: str, html: str | None, shard_size: int) -> None:
-    if fmt in ("text", "jsonl"):
+def _model_version(model_dir) -> str:
+    """What a Label Studio prediction names the model by: its folder's name."""
+    return Path(model_dir).resolve().name or str(model_dir)
+
+
+def _write_sentence_records(data: Dataset, prediction, output: str | None, writer: DocumentWriter) -> None:
+    """Pre-split sentences as documents of a span format: the text is the words joined by spaces."""
+    target = open(output, "wb") if output else sys.stdout.buffer
+    try:
+        target.write(writer.start())
+        for i, (words, tags, scores) in enumerate(zip(data.sentences, prediction.tags, prediction.scores)):
+            text, entities = word_entities(words, tags, scores)
+            target.write(writer.document(Document(i + 1, {"id": i + 1, "text": text}), entities))
+        target.write(writer.end())
+    finally:
+        _close(target, sys.stdout.buffer)
+
+
+def _check_shards(fmt: str, html: str | None, shard_size: int, output_format: str = "auto") -> None:
+    if output_format not in ("auto", "conll"):
+        raise ConfigError(
+            f"--nproc and --shard-dir write CoNLL only; tag without them for --output-format {output_format}"
+        )
+    if fmt in DOCUMENT_FORMATS:
         raise ConfigError(
             f"--nproc and --shard-dir take CoNLL or one pre-split sentence per line, not {fmt} input; "
             "split the documents into several files and run one `nerkit predict` per file"
@@ -138,6 +176,7 @@ def predict_in_processes(
     shard_size: int = SHARD_SIZE,
     html: str | None = None,
     backend: str = BACKENDS[0],
+    output_format: str = "auto",
     **options,
 ) -> int:
     """Run the ``nerkit`` command ``argv`` (a ``predict`` with ``--shard-dir``) in ``nproc``
@@ -148,7 +187,7 @@ def predict_in_processes(
     """
     InferenceOptions().updated(**options)  # checks the options before any work
     fmt = input_format(input, fmt)
-    _check_shards(fmt, html, shard_size)
+    _check_shards(fmt, html, shard_size, output_format)
     if not output and not shard_dir:
         raise ConfigError("--nproc needs --output (or --shard-dir) for the shards it writes")
     folder = shard_dir or f"{output}.shards"
@@ -215,9 +254,17 @@ class DocumentCounts:
 
 
 def tag_documents(
-    tagger: Tagger, input: str, output: str | None, fmt: str, html: str | None = None, progress: bool = True
+    tagger: Tagger,
+    input: str,
+    output: str | None,
+    fmt: str,
+    html: str | None = None,
+    progress: bool = True,
+    writer: DocumentWriter | None = None,
 ) -> DocumentCounts:
-    """Raw-text or JSONL documents (``input``, ``-`` for stdin) to JSONL with entities, streamed."""
+    """Raw-text, JSONL or Label Studio documents (``input``, ``-`` for stdin) to JSONL with entities
+    (or what ``writer`` writes), streamed."""
+    writer = writer or DocumentWriter("jsonl")
     from tqdm import tqdm
 
     source = sys.stdin.buffer if input == "-" else open(input, "rb")
@@ -240,10 +287,14 @@ def tag_documents(
             yield line
 
     try:
-        documents = _good(read_documents(lines(), fmt), counts, bar)
+        # Label Studio tasks are one JSON array, read whole; the others stream line by line.
+        items = read_tasks(lines()) if fmt == "label-studio" else read_documents(lines(), fmt)
+        documents = _good(items, counts, bar)
+        target.write(writer.start())
         # Bounded chunks: memory stays constant however long the input is.
         for chunk in chunks(documents, tagger.options.batch_size * 4, 1_000_000, size=lambda d: len(d.text)):
-            _write_chunk(tagger, chunk, target, counts, page)
+            _write_chunk(tagger, chunk, target, counts, page, writer)
+        target.write(writer.end())
     finally:
         bar.close()
         _close(source, sys.stdin.buffer)
@@ -265,9 +316,11 @@ def _good(items, counts: DocumentCounts, bar):
             yield item
 
 
-def _write_chunk(tagger: Tagger, chunk, target: IO[bytes], counts: DocumentCounts, page: list | None) -> None:
+def _write_chunk(
+    tagger: Tagger, chunk, target: IO[bytes], counts: DocumentCounts, page: list | None, writer: DocumentWriter
+) -> None:
     for doc, entities in zip(chunk, tagger([d.text for d in chunk])):
-        target.write(to_json_line({**doc.record, "entities": entities}))
+        target.write(writer.document(doc, entities))
         counts.documents += 1
         counts.entities += len(entities)
         if page is not None:

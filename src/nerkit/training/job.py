@@ -19,11 +19,12 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from ..data.conll import TAG_COLUMN
 from ..data.dataset import Dataset
+from ..data.formats import ReadOptions
 from ..data.sources import load
 from ..data.splits import DEFAULT_TEST_FRACTION, SPLIT_BY, check_fraction, split, subsample, validation_split
 from ..errors import ConfigError
@@ -46,7 +47,11 @@ QUICK_FRACTION = 0.1  # the recipe's QUICK_RUN: a tenth of each side, one epoch
 class TrainJob:
     """Where the data and the model come from and go; see the module docstring."""
 
-    data: str = field(metadata=flag("'wikigold' (bundled), a CoNLL file path, or a URL"))
+    data: str = field(
+        metadata=flag(
+            "'wikigold' (bundled), a CoNLL or annotation-tool file, a saved HF dataset (DIR[:SPLIT]), or a URL"
+        )
+    )
     output: str = field(metadata=flag("directory to save the model in"))
     tag_column: int = field(
         default=TAG_COLUMN, metadata=flag("column holding the tag, from 0 (-1: the last)", type=int)
@@ -72,6 +77,7 @@ class TrainJob:
     keep_checkpoints: bool = field(
         default=False, metadata=flag("keep the checkpoints after the model is saved", switch=True)
     )
+    reading: ReadOptions = field(default_factory=ReadOptions)  # how --data and --test-data are read
 
     def __post_init__(self) -> None:
         check_fraction(self.test_fraction, "--test-fraction")
@@ -104,9 +110,9 @@ class TrainResult:
 
 def _sides(job: TrainJob, seed: int) -> tuple[Dataset, Dataset, Dataset | None]:
     """Training, test and validation data, as the job asks."""
-    data = load(job.data, tag_column=job.tag_column)
+    data = load(job.data, tag_column=job.tag_column, **asdict(job.reading))
     if job.test_data:
-        train, test = data, load(job.test_data, tag_column=job.tag_column)
+        train, test = data, load(job.test_data, tag_column=job.tag_column, **asdict(job.reading))
     else:
         train, test = split(data, test_fraction=job.test_fraction, seed=seed, by=job.split_by)
     if job.quick:
@@ -148,7 +154,9 @@ def run_train_job(job: TrainJob, config: TrainConfig | None = None) -> TrainResu
 
 def train_in_processes(argv: Sequence[str], nproc: int, job: TrainJob, config: TrainConfig) -> int:
     """Run the ``nerkit`` command ``argv`` (a ``train``) in ``nproc`` processes; return the exit status."""
-    load(job.data, tag_column=job.tag_column)  # a bad file is one error here, not one per process
+    load(
+        job.data, tag_column=job.tag_column, **asdict(job.reading)
+    )  # a bad file is one error here, not one per process
     if config.batch_size < nproc:
         raise ConfigError(
             f"--batch-size {config.batch_size} is smaller than --nproc {nproc}; the batch is "

@@ -31,6 +31,7 @@ from dataclasses import dataclass, fields, replace
 import torch
 
 from ..data.dataset import Dataset
+from ..data.formats import as_dataset
 from ..encoding.batches import collate, length_grouped_batches
 from ..encoding.windows import IGNORE, Window, encode
 from ..errors import ConfigError, DataError
@@ -54,11 +55,13 @@ def fit(
     validation: Dataset | None = None,
     **options,
 ) -> NerModel:
-    """Fine-tune ``model`` (a NerModel, a model name/directory, or None for the embedded default) on ``train``.
+    """Fine-tune ``model`` (a NerModel, a model name/directory, or None for the embedded default) on ``train``
+    (a Dataset, or a ``datasets.Dataset`` with token and tag columns).
 
     ``options`` override fields of ``config`` (``fit(train, epochs=3, lr=5e-5)``).
     Returns the trained model; ``model.history`` holds one record per epoch.
     """
+    train, validation = as_dataset(train), None if validation is None else as_dataset(validation)
     if train.labels is None:
         raise DataError(f"training data {train.name or ''} has no tags; give a file with a tag column")
     if len(train) == 0:
