@@ -120,11 +120,20 @@ def read_tasks(stream: Iterable[bytes]) -> Iterator[TaskDocument | BadLine]:
         yield TaskDocument(line, task)
 
 
-def guess_span_format(path: Path, records: list) -> str:
-    """The span format of ``records`` (the file's), from the first record whose shape tells."""
+def guess_span_format(path: Path, records: list, array: bool = False) -> str:
+    """The span format of ``records`` (the file's), from the first record whose shape tells.
+
+    A JSON array none of whose records tells is Label Studio's export (its tasks name the
+    problem); a bad line is named before saying that the format cannot be told.
+    """
     for item in records:
         if not isinstance(item, BadLine) and (shape := guess_shape(item[1])):
             return shape
+    if array:
+        return "label-studio"
+    bad = next((item for item in records if isinstance(item, BadLine)), None)
+    if bad is not None:
+        raise DataError(f"{path} line {bad.line}: {bad.problem}; fix the line")
     raise DataError(
         f"{path}: cannot tell the annotation format (no record holds spans); "
         f"pass --data-format ({', '.join(SPAN_FORMATS)})"
@@ -136,10 +145,12 @@ def read_span_file(path, fmt: str = "auto", name: str | None = None) -> Dataset:
     p = Path(path)
     if not p.is_file():
         raise DataError(f"{p}: no such file; check the path")
-    records = list(json_records(p.read_bytes()))
+    raw = p.read_bytes()
+    records = list(json_records(raw))
     if not records:
         raise DataError(f"{p}: no documents found (the file is empty or blank); write one JSON record per line")
-    fmt = guess_span_format(p, records) if fmt == "auto" else fmt
+    if fmt == "auto":
+        fmt = guess_span_format(p, records, array=raw.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["))
     sentences, labels, doc_ids, skipped = [], [], [], 0
     for item in records:
         if isinstance(item, BadLine):
