@@ -62,9 +62,10 @@ def test_fit_and_evaluate_take_a_hf_dataset(tiny_data, tiny_model_dir, trained_t
         {"tokens": tiny_data.sentences, "ner_tags": [[tags.index(t) for t in s] for s in tiny_data.labels]},
         features=features,
     )
-    assert nerkit.evaluate(trained_tiny, hf, precision="fp32").to_dict() == nerkit.evaluate(
-        trained_tiny, tiny_data, precision="fp32"
-    ).to_dict()
+    assert (
+        nerkit.evaluate(trained_tiny, hf, precision="fp32").to_dict()
+        == nerkit.evaluate(trained_tiny, tiny_data, precision="fp32").to_dict()
+    )
     model = nerkit.fit(hf, str(tiny_model_dir), epochs=1, batch_size=4, max_len=32, progress=False)
     assert sorted(model.label_map.tags) == sorted(nerkit.unique_labels(tiny_data))
 

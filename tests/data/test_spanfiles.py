@@ -115,7 +115,12 @@ BAD = [
     ("spacy.jsonl", json.dumps({"text": TEXT, "spans": [{"start": 0, "end": 5}]}), 1, '"label"'),
     ("spacy-str.jsonl", json.dumps({"text": TEXT, "spans": "Obama"}), 1, "not a list of spans"),
     ("utf8.jsonl", b'{"text": "Paris", "label": []}\n{"text": "Par\xe4s", "label": []}\n', 2, "UTF-8"),
-    ("multi.json", json.dumps([_task([{**_label(0, 5, "PER"), "value": {"start": 0, "end": 5, "labels": ["A", "B"]}}])]), 1, "exactly one label"),
+    (
+        "multi.json",
+        json.dumps([_task([{**_label(0, 5, "PER"), "value": {"start": 0, "end": 5, "labels": ["A", "B"]}}])]),
+        1,
+        "exactly one label",
+    ),
     ("html.json", json.dumps([_task([_label(0, 5, "PER", kind="hypertextlabels")])]), 1, "hypertextlabels"),
     ("moved.json", json.dumps([_task([_label(1, 6, "PER", "Obama")])]), 1, "not 'Obama'"),
     ("notask.json", json.dumps([{"text": TEXT}]), 1, 'no "data": {"text"'),
@@ -145,5 +150,7 @@ def test_a_task_deep_in_an_export_is_named_by_its_line(capsys, tmp_path):
 def test_an_empty_file_is_named(capsys, tmp_path, content):
     path = tmp_path / "empty.jsonl"
     path.write_text(content)
-    err = error_line(capsys, ["train", "--data", str(path), "--data-format", "doccano", "--output", str(tmp_path / "m")])
+    err = error_line(
+        capsys, ["train", "--data", str(path), "--data-format", "doccano", "--output", str(tmp_path / "m")]
+    )
     assert str(path) in err and "no documents found" in err

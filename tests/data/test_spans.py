@@ -6,7 +6,6 @@ from hypothesis import strategies as st
 
 from nerkit.data.spans import SpanError, tag_text, text_spans
 from nerkit.text.words import split_words
-
 from text.strategies import any_text
 
 
@@ -48,8 +47,11 @@ def test_spaces_at_the_edges_of_a_span_are_left_out_and_duplicates_are_one():
 def test_a_sentence_boundary_inside_an_entity_is_not_cut():
     text = "He joined Yahoo! Inc. in May. It rained."
     sentences = tag_text(text, [(10, 21, "ORG")])
-    assert [words for words, _ in sentences] == [["He", "joined", "Yahoo", "!", "Inc.", "in", "May", "."], ["It", "rained", "."]]
-    assert tag_text(text, []) [0][0] == ["He", "joined", "Yahoo", "!"]  # without the entity it is cut there
+    assert [words for words, _ in sentences] == [
+        ["He", "joined", "Yahoo", "!", "Inc.", "in", "May", "."],
+        ["It", "rained", "."],
+    ]
+    assert tag_text(text, [])[0][0] == ["He", "joined", "Yahoo", "!"]  # without the entity it is cut there
 
 
 @pytest.mark.parametrize(
