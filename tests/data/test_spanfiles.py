@@ -154,3 +154,42 @@ def test_an_empty_file_is_named(capsys, tmp_path, content):
         capsys, ["train", "--data", str(path), "--data-format", "doccano", "--output", str(tmp_path / "m")]
     )
     assert str(path) in err and "no documents found" in err
+
+
+SPAN_PROBLEMS = [
+    ([(14, 40, "LOC")], "outside the text of 20 characters"),
+    ([(0, 3, "PER")], "ends inside the word 'Obama'"),
+    ([(2, 5, "PER")], "starts inside the word 'Obama'"),
+    ([(0, 13, "X"), (6, 19, "Y")], "overlap"),
+]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("spans, problem", SPAN_PROBLEMS, ids=["range", "end", "start", "overlap"])
+def test_every_shape_names_a_bad_span_by_file_and_line(capsys, tmp_path, shape, spans, problem):
+    docs = [DOCS[0], (TEXT, spans)]  # the bad record is the second
+    path = write_records(tmp_path / f"{shape}.jsonl", shape, docs)
+    if shape == "label-studio":  # the value's text would not match either; drop it to reach the span check
+        tasks = json.loads(path.read_text())
+        for r in tasks[1]["annotations"][0]["result"]:
+            del r["value"]["text"]
+        path.write_text(json.dumps(tasks, indent=2))
+        line = path.read_text().split("\n").index("  {", 2) + 1
+    else:
+        line = 2
+    err = error_line(capsys, ["train", "--data", str(path), "--output", str(tmp_path / "m")])
+    assert f"{path} line {line}:" in err and problem in err, err
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_every_shape_names_bad_json_and_a_missing_text(capsys, tmp_path, shape):
+    good = records(shape, DOCS[:1])[0]
+    broken = json.dumps(good)[:-2]
+    path = tmp_path / f"{shape}.json"
+    path.write_text(f"{json.dumps(good)}\n{broken}\n")  # JSON lines, the second cut short
+    err = error_line(capsys, ["train", "--data", str(path), "--output", str(tmp_path / "m")])
+    assert f"{path} line 2: not valid JSON" in err
+    missing = {k: v for k, v in good.items() if k not in ("text", "data")}
+    path.write_text(f"{json.dumps(good)}\n{json.dumps(missing)}\n")
+    err = error_line(capsys, ["train", "--data", str(path), "--output", str(tmp_path / "m")])
+    assert f"{path} line 2:" in err and ('no "text"' in err or 'no "data": {"text"' in err), err
