@@ -11,7 +11,7 @@
 [{'text': 'Barack Obama', 'label': 'PER', 'start': 0, 'end': 12, 'score': 0.98}, ...]
 
 The package is layered; each layer uses only those below it (checked by import-linter,
-``pyproject.toml``): ``cli`` > ``serving``, ``analysis`` > ``training`` > ``evaluation`` >
+``pyproject.toml``): ``cli`` > ``serving``, ``analysis``, ``integrations`` > ``training`` > ``evaluation`` >
 ``inference`` > ``modeling`` > ``encoding``, ``parallel`` > ``data`` > ``text`` > ``labels`` >
 ``errors``, ``options``, ``hardware``, ``version``. This module re-exports the public API.
 """

@@ -101,3 +101,10 @@ def test_the_component_is_found_through_the_entry_point_without_importing_nerkit
     names, ents = json.loads(done.stdout)
     assert names == ["nerkit"]
     assert ents == [[e["start"], e["end"], e["label"]] for e in Tagger(trained_tiny)(README_TEXT)]
+
+
+def test_a_saved_pipeline_loads_the_component_again(nlp, tmp_path):
+    nlp.to_disk(tmp_path / "pipeline")  # the config holds the model's folder
+    again = spacy.load(tmp_path / "pipeline")
+    assert again.pipe_names == ["nerkit"]
+    assert _ents(again(LONGER)) == _ents(nlp(LONGER))
