@@ -44,7 +44,7 @@ def main() -> dict:
             counts["resplit_differently"] += 1
             continue
         doc = nlp(text)
-        for start, end, label in text_spans(text, [(words, tags)]):
+        for start, end, _ in text_spans(text, [(words, tags)]):
             counts["entities"] += 1
             if doc.char_span(start, end, alignment_mode="strict") is not None:
                 counts["aligned"] += 1

@@ -26,7 +26,7 @@ from .dataset import Dataset
 __all__ = ["TOKEN_COLUMNS", "TAG_COLUMNS", "is_hf", "is_hf_dir", "from_hf", "load_hf_dir"]
 
 TOKEN_COLUMNS = ("tokens", "words")
-TAG_COLUMNS = ("ner_tags", "tags", "ner", "labels", "label")
+TAG_COLUMNS = ("ner_tags", "tags", "ner", "labels")
 
 
 def is_hf(obj) -> bool:
@@ -91,6 +91,11 @@ def from_hf(ds, hf_tokens: str | None = None, hf_tags: str | None = None, name: 
     names = _tag_names((ds.features or {}).get(tags))
     sentences, labels, doc_ids, doc = [], [], [], 0
     for row, (words, row_tags) in enumerate(_rows(ds, tokens, tags)):
+        if not isinstance(words, (list, tuple)) or not isinstance(row_tags, (list, tuple)):
+            raise DataError(
+                f"row {row}: columns {tokens!r} and {tags!r} must hold one list per row (words and their tags); "
+                "name the right columns with --hf-tokens and --hf-tags"
+            )
         words = [str(w) for w in words]
         if words == [DOCSTART]:
             doc += 1 if doc_ids and doc_ids[-1] == doc else 0  # only documents with sentences count
