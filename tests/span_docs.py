@@ -36,7 +36,8 @@ DOCS = _documents()  # 4 documents of 2 sentences each
 
 
 def records(fmt: str, docs=DOCS) -> list[dict]:
-    """The documents as records of ``fmt`` (spacy, spacy-ents, doccano, doccano-entities, label-studio)."""
+    """The documents as records of ``fmt`` (spacy, spacy-ents, doccano, doccano-entities, label-studio,
+    label-studio-min)."""
     if fmt == "spacy":
         return [{"text": t, "spans": [{"start": s, "end": e, "label": lab} for s, e, lab in sp]} for t, sp in docs]
     if fmt == "spacy-ents":
@@ -53,6 +54,11 @@ def records(fmt: str, docs=DOCS) -> list[dict]:
                 ],
                 "relations": [],
             }
+            for i, (t, sp) in enumerate(docs)
+        ]
+    if fmt == "label-studio-min":  # Label Studio's JSON-MIN export
+        return [
+            {"id": i, "text": t, "label": [{"start": s, "end": e, "text": t[s:e], "labels": [lab]} for s, e, lab in sp]}
             for i, (t, sp) in enumerate(docs)
         ]
     assert fmt == "label-studio", fmt
@@ -83,7 +89,7 @@ def records(fmt: str, docs=DOCS) -> list[dict]:
 
 def write_records(path, fmt: str, docs=DOCS):
     """Write the documents in ``fmt``: Label Studio's export is one indented JSON array, the others JSON lines."""
-    if fmt == "label-studio":
+    if fmt.startswith("label-studio"):
         path.write_text(json.dumps(records(fmt, docs), indent=2))
     else:
         path.write_text("".join(json.dumps(r) + "\n" for r in records(fmt, docs)))

@@ -14,8 +14,8 @@ from nerkit.data.spans import tag_text, text_spans
 from nerkit.errors import ConfigError, DataError
 from span_docs import DOCS, records, write_records
 
-SHAPES = ["spacy", "spacy-ents", "doccano", "doccano-entities", "label-studio"]
-FORMAT = {"spacy-ents": "spacy", "doccano-entities": "doccano"}
+SHAPES = ["spacy", "spacy-ents", "doccano", "doccano-entities", "label-studio", "label-studio-min"]
+FORMAT = {"spacy-ents": "spacy", "doccano-entities": "doccano", "label-studio-min": "label-studio"}
 
 
 def _documents(ds):
@@ -123,7 +123,13 @@ BAD = [
     ),
     ("html.json", json.dumps([_task([_label(0, 5, "PER", kind="hypertextlabels")])]), 1, "hypertextlabels"),
     ("moved.json", json.dumps([_task([_label(1, 6, "PER", "Obama")])]), 1, "not 'Obama'"),
-    ("notask.json", json.dumps([{"text": TEXT}]), 1, 'no "data": {"text"'),
+    ("notask.json", json.dumps([{"id": 1, "annotations": []}]), 1, 'no "data": {"text"'),
+    (
+        "notext.json",
+        json.dumps([{"id": 1, "label": [{"start": 0, "end": 1, "labels": ["X"]}]}]),
+        1,
+        'no "text" string, and no "data"',
+    ),
     ("unclosed.json", '[\n  {"data": {"text": "Paris"}, "annotations": []},\n', 3, "not closed"),
 ]
 
@@ -169,10 +175,13 @@ SPAN_PROBLEMS = [
 def test_every_shape_names_a_bad_span_by_file_and_line(capsys, tmp_path, shape, spans, problem):
     docs = [DOCS[0], (TEXT, spans)]  # the bad record is the second
     path = write_records(tmp_path / f"{shape}.jsonl", shape, docs)
-    if shape == "label-studio":  # the value's text would not match either; drop it to reach the span check
+    if shape.startswith("label-studio"):  # the value's text would not match either; drop it to reach the span check
         tasks = json.loads(path.read_text())
-        for r in tasks[1]["annotations"][0]["result"]:
-            del r["value"]["text"]
+        regions = (
+            tasks[1]["label"] if shape.endswith("min") else [r["value"] for r in tasks[1]["annotations"][0]["result"]]
+        )
+        for value in regions:
+            del value["text"]
         path.write_text(json.dumps(tasks, indent=2))
         line = path.read_text().split("\n").index("  {", 2) + 1
     else:

@@ -6,7 +6,8 @@
 ``doccano``    ``{"text": ..., "label": [[0, 5, "LOC"]]}``, or doccano's newer
                ``{"text": ..., "entities": [{"start_offset": 0, "end_offset": 5, "label": "LOC"}]}``
 ``label-studio``  a task: ``{"data": {"text": ...}, "annotations": [{"result": [{"type": "labels",
-               "value": {"start": 0, "end": 5, "labels": ["LOC"]}}]}]}``
+               "value": {"start": 0, "end": 5, "labels": ["LOC"]}}]}]}``, or its JSON-MIN
+               export ``{"text": ..., "label": [{"start": 0, "end": 5, "labels": ["LOC"]}]}``
 =============  =====================================================================
 
 >>> record_spans({"text": "Paris is big.", "label": [[0, 5, "LOC"]]}, "doccano")
@@ -79,6 +80,20 @@ def task_text(task: dict) -> str:
     return data["text"]
 
 
+def _ls_span(value, text: str) -> tuple:
+    """One Label Studio region ``{"start", "end", "labels": [one], "text"?}`` as a span of ``text``."""
+    labels = value.get("labels") if isinstance(value, dict) else None
+    if not isinstance(labels, list) or len(labels) != 1:
+        raise SpanError(f"result {value!r} needs exactly one label in value.labels; {_FIX}")
+    start, end, _ = _dict_span(value, "start", "end", "labels")
+    if "text" in value and isinstance(start, int) and isinstance(end, int) and text[start:end] != value["text"]:
+        raise SpanError(
+            f"result {value!r}: the text at {start}:{end} is {text[start:end]!r}, not {value['text']!r} "
+            "(offsets in UTF-16 units or a changed text?); fix the offsets"
+        )
+    return start, end, labels[0]
+
+
 def _label_studio(task: dict) -> list | None:
     annotations = task.get("annotations", task.get("completions", []))
     if not isinstance(annotations, list) or not all(isinstance(a, dict) for a in annotations):
@@ -89,27 +104,30 @@ def _label_studio(task: dict) -> list | None:
     spans = []
     for result in done[0].get("result", []):
         kind, value = (result.get("type"), result.get("value")) if isinstance(result, dict) else (None, None)
-        if kind != "labels":
-            if isinstance(kind, str) and kind.endswith("labels"):
-                raise SpanError(f'a result of type "{kind}": nerkit reads Labels on plain Text ("labels"); {_FIX}')
-            continue  # relations, choices, text areas: not entities
-        labels = value.get("labels") if isinstance(value, dict) else None
-        if not isinstance(labels, list) or len(labels) != 1:
-            raise SpanError(f"result {value!r} needs exactly one label in value.labels; {_FIX}")
-        start, end, _ = span = _dict_span(value, "start", "end", "labels")
-        text = task_text(task)
-        if "text" in value and isinstance(start, int) and isinstance(end, int) and text[start:end] != value["text"]:
-            raise SpanError(
-                f"result {value!r}: the text at {start}:{end} is {text[start:end]!r}, not {value['text']!r} "
-                "(offsets in UTF-16 units or a changed text?); fix the offsets"
-            )
-        spans.append((span[0], span[1], labels[0]))
+        if kind == "labels":
+            spans.append(_ls_span(value, task_text(task)))
+        elif isinstance(kind, str) and kind.endswith("labels"):
+            raise SpanError(f'a result of type "{kind}": nerkit reads Labels on plain Text ("labels"); {_FIX}')
+        # else: relations, choices, text areas, not entities
     return spans
+
+
+def _label_studio_min(record: dict) -> tuple[str, list] | None:
+    """Label Studio's JSON-MIN export: ``{"text", "label": [{"start", "end", "labels"}]}``; no label: not labelled."""
+    if not isinstance(record.get("text"), str):
+        raise SpanError('no "text" string, and no "data": {"text": ...}; export the project as JSON or JSON-MIN')
+    if "label" not in record:
+        return None
+    if not isinstance(record["label"], list):
+        raise SpanError(f'"label" is a {type(record["label"]).__name__}, not a list of regions; {_FIX}')
+    return record["text"], [_ls_span(value, record["text"]) for value in record["label"]]
 
 
 def record_spans(record: dict, fmt: str) -> tuple[str, list] | None:
     """``(text, spans)`` of one record in ``fmt``; None for a record to skip (module docstring)."""
     if fmt == "label-studio":
+        if "data" not in record:
+            return _label_studio_min(record)
         text = task_text(record)
         spans = _label_studio(record)
         return None if spans is None else (text, spans)
@@ -126,7 +144,9 @@ def guess_shape(record) -> str | None:
         return None
     if isinstance(record.get("data"), dict) and any(k in record for k in ("annotations", "completions", "predictions")):
         return "label-studio"
-    entities = record.get("entities")
+    entities, label = record.get("entities"), record.get("label")
+    if isinstance(label, list) and any(isinstance(x, dict) and "labels" in x for x in label):
+        return "label-studio"  # its JSON-MIN export
     if "label" in record or (
         isinstance(entities, list) and any(isinstance(e, dict) and "start_offset" in e for e in entities)
     ):

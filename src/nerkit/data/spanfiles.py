@@ -171,7 +171,11 @@ def read_span_file(path, fmt: str = "auto", name: str | None = None) -> Dataset:
     if skipped:
         warnings.warn(f"{p}: skipped {skipped} record(s) not labelled or rejected (see docs/formats.md)", stacklevel=2)
     if not sentences:
-        raise DataError(f"{p}: no words found in any labelled record; check that the texts are not empty")
+        if skipped:
+            raise DataError(
+                f"{p}: none of its {skipped} record(s) is labelled (or all were rejected); label some first"
+            )
+        raise DataError(f"{p}: no words found in any record; check that the texts are not empty")
     # Documents are numbered from 0 in file order, like read_conll's.
     number = {line: i for i, line in enumerate(dict.fromkeys(doc_ids))}
     return Dataset(sentences, labels, [number[d] for d in doc_ids], p.stem if name is None else name)
