@@ -134,3 +134,14 @@ def test_an_annotation_tools_file_trains_and_round_trips_through_predict(capsys,
     got = [sorted(map(tuple, record_spans(r, fmt)[1])) for r in written]
     assert got == [_spans(e) for e in tagger(TEXTS)]
     assert sum(g == spans for g, (_, spans) in zip(got, DOCS)) >= 3  # and they are (nearly) the annotations
+
+
+def test_label_studio_tasks_one_per_line_are_told_apart_from_jsonl(tmp_path, model_dir, expected):
+    src = tmp_path / "tasks.jsonl"
+    src.write_text("".join(json.dumps({"id": i, "data": {"text": t}}) + "\n" for i, t in enumerate(TEXTS)))
+    out = _predict(model_dir, src, tmp_path / "out.json", "--output-format", "label-studio")
+    written = json.loads(out.read_text())
+    assert [t["id"] for t in written] == list(range(len(TEXTS)))
+    got = [[(r["value"]["start"], r["value"]["end"], r["value"]["labels"][0]) for r in t["predictions"][0]["result"]]
+           for t in written]  # fmt: skip
+    assert got == [_spans(e) for e in expected]

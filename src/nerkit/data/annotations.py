@@ -1,14 +1,12 @@
 """The record shapes of annotation tools: a text and its character spans, in and out.
 
-=============  =====================================================================
-``spacy``      ``{"text": ..., "spans": [{"start": 0, "end": 5, "label": "LOC"}]}`` (Prodigy;
-               spaCy's ``doc.to_json()`` names the list ``"ents"``, read too)
-``doccano``    ``{"text": ..., "label": [[0, 5, "LOC"]]}``, or doccano's newer
-               ``{"text": ..., "entities": [{"start_offset": 0, "end_offset": 5, "label": "LOC"}]}``
-``label-studio``  a task: ``{"data": {"text": ...}, "annotations": [{"result": [{"type": "labels",
-               "value": {"start": 0, "end": 5, "labels": ["LOC"]}}]}]}``, or its JSON-MIN
-               export ``{"text": ..., "label": [{"start": 0, "end": 5, "labels": ["LOC"]}]}``
-=============  =====================================================================
+* ``spacy``: ``{"text": ..., "spans": [{"start": 0, "end": 5, "label": "LOC"}]}`` (Prodigy);
+  spaCy's ``doc.to_json()`` names the list ``"ents"``, read too.
+* ``doccano``: ``{"text": ..., "label": [[0, 5, "LOC"]]}``, or doccano's newer
+  ``{"text": ..., "entities": [{"start_offset": 0, "end_offset": 5, "label": "LOC"}]}``.
+* ``label-studio``: a task, ``{"data": {"text": ...}, "annotations": [{"result": [{"type": "labels",
+  "value": {"start": 0, "end": 5, "labels": ["LOC"]}}]}]}``, or a record of its JSON-MIN
+  export, ``{"text": ..., "label": [{"start": 0, "end": 5, "labels": ["LOC"]}]}``.
 
 >>> record_spans({"text": "Paris is big.", "label": [[0, 5, "LOC"]]}, "doccano")
 ('Paris is big.', [(0, 5, 'LOC')])

@@ -103,6 +103,15 @@ def to_json_line(record: dict) -> bytes:
         return (json.dumps(record) + "\n").encode("ascii")
 
 
+def _is_task(line: str) -> bool:
+    """Whether a JSON line is a Label Studio task (``{"data": {"text": ...}}``, no top-level text)."""
+    try:
+        record = json.loads(line)
+    except (json.JSONDecodeError, RecursionError):
+        return False
+    return isinstance(record, dict) and "text" not in record and isinstance(record.get("data"), dict)
+
+
 def guess_format(path: str | Path) -> str:
     """The format of an input file: ``conll``, ``jsonl``, ``label-studio``, ``lines`` (pre-split) or ``text``.
 
@@ -121,7 +130,7 @@ def guess_format(path: str | Path) -> str:
         return "conll"
     first = next((line for line in lines if line), "")
     if first.startswith("{"):
-        return "jsonl"
+        return "label-studio" if _is_task(first) else "jsonl"
     if first.startswith("["):  # a JSON array: Label Studio's export of tasks
         return "label-studio"
     filled = [len(line.split()) for line in lines if line]
