@@ -49,6 +49,7 @@ def test_bad_datasets_are_refused_with_the_fix():
         from_hf(_hf([(["Anna", "sings"], [1])]))
     with pytest.raises(nerkit.DataError, match=r"splits \(train, test\); pass one, e.g. data\['train'\]"):
         nerkit.load(datasets.DatasetDict({"train": _hf([(["Anna"], [1])]), "test": _hf([(["Anna"], [1])])}))
+    assert nerkit.load(datasets.DatasetDict({"train": _hf([(["Anna"], [1])])})).labels == [["B-PER"]]  # its one split
     sentences = datasets.Dataset.from_dict({"tokens": ["Anna sings"], "tags": [1]})
     with pytest.raises(nerkit.DataError, match="row 0: columns 'tokens' and 'tags' must hold one list per row"):
         from_hf(sentences)

@@ -8,7 +8,8 @@
 
 The token column is the first of :data:`TOKEN_COLUMNS` the dataset has and the tag column
 the first of :data:`TAG_COLUMNS`, unless named (``hf_tokens``, ``hf_tags``; ``--hf-tokens``,
-``--hf-tags``). Tags stored as class ids are named by the column's ``ClassLabel``; string
+``--hf-tags``). A DatasetDict of one split is that split; of several, one must be named
+(``data["train"]``, or ``DIR:train`` for a saved one). Tags stored as class ids are named by the column's ``ClassLabel``; string
 tags are used as they are. A row whose only token is ``-DOCSTART-`` (conll2003 keeps them)
 starts a new document and is not a sentence, as in :func:`nerkit.data.conll.read_conll`;
 empty rows are skipped. ``datasets`` is only imported to read a saved directory
@@ -82,9 +83,11 @@ def _tag(value, names: list[str] | None, row: int, column: str) -> str:
 
 def from_hf(ds, hf_tokens: str | None = None, hf_tags: str | None = None, name: str | None = None) -> Dataset:
     """A nerkit Dataset from a ``datasets`` Dataset; see the module docstring."""
-    if isinstance(ds, dict) or not hasattr(ds, "features"):  # a DatasetDict
-        splits = ", ".join(map(str, ds.keys())) if hasattr(ds, "keys") else "?"
-        raise DataError(f"a DatasetDict holds several splits ({splits}); pass one, e.g. data['train']")
+    if isinstance(ds, dict):  # a DatasetDict: its one split, or the caller names one
+        if len(ds) != 1:
+            splits = ", ".join(map(str, ds))
+            raise DataError(f"a DatasetDict holds several splits ({splits}); pass one, e.g. data['train']")
+        ds = next(iter(ds.values()))
     columns = list(ds.column_names)
     tokens = _column(columns, hf_tokens, TOKEN_COLUMNS, "token", "hf_tokens (--hf-tokens)")
     tags = _column(columns, hf_tags, TAG_COLUMNS, "tag", "hf_tags (--hf-tags)")
@@ -121,6 +124,7 @@ def load_hf_dir(path, split: str | None = None, hf_tokens: str | None = None, hf
         raise DataError(f"{path} is a Hugging Face dataset; install nerkit[datasets] to read it") from None
     loaded = datasets.load_from_disk(str(path))
     if isinstance(loaded, datasets.DatasetDict):
+        split = next(iter(loaded)) if split is None and len(loaded) == 1 else split
         if split not in loaded:
             how = f"it has no split {split!r}" if split else "name one"
             raise DataError(
