@@ -11,6 +11,7 @@ import ray
 
 from nerkit.cli import main
 from nerkit.inference.tagger import Tagger
+from nerkit.scaling.progress import BlockWriter
 from nerkit.scaling.ray_engine import KILL_ENV, predict_ray
 
 from .conftest import texts
@@ -61,6 +62,30 @@ def test_a_killed_worker_loses_and_doubles_nothing(capsys, model_dir, tmp_path, 
     ids = [json.loads(line)["id"] for line in on_ray.read_text().splitlines()]
     assert sorted(ids) == sorted(f"d{i}" for i in range(30) if i != 4) and len(set(ids)) == len(ids) == 29
     assert on_ray.read_bytes() == local.read_bytes()
+
+
+def test_a_rerun_after_the_driver_died_skips_the_blocks_done(capsys, model_dir, tmp_path, monkeypatch):
+    src, local, out = tmp_path / "docs.txt", tmp_path / "local.jsonl", tmp_path / "ray.jsonl"
+    src.write_text("\n".join(texts(24)) + "\n")
+    assert _predict(capsys, "--model", model_dir, "--input", src, "--output", local, "--batch-size", "1")[0] == 0
+    argv = ["--model", model_dir, "--input", src, "--output", out, "--batch-size", "1", "--engine", "ray",
+            "--block-size", "4"]  # fmt: skip
+    write = BlockWriter.write
+
+    def dies_after_two_blocks(self, *args):
+        write(self, *args)
+        if self.progress.blocks == 2:
+            raise KeyboardInterrupt  # the driver is stopped
+
+    monkeypatch.setattr(BlockWriter, "write", dies_after_two_blocks)
+    assert _predict(capsys, *argv)[0] == 130 and not out.exists()  # OUTPUT appears only when complete
+    monkeypatch.setattr(BlockWriter, "write", write)
+    sent, from_items = [], ray.data.from_items
+    monkeypatch.setattr(ray.data, "from_items", lambda items, **kw: sent.append(len(items)) or from_items(items, **kw))
+    code, err = _predict(capsys, *argv)
+    assert code == 0 and "(2 of 6 blocks were done before)" in err, err
+    assert sent == [4]  # only the blocks not done went to Ray
+    assert out.read_bytes() == local.read_bytes() and not (tmp_path / "ray.jsonl.partial").exists()
 
 
 def test_conll_in_gives_the_same_conll_out(capsys, model_dir, tiny_conll, tmp_path):

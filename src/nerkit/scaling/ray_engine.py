@@ -29,7 +29,9 @@ How it runs (docs/scaling.md has the cluster recipe):
 - Nothing lost or doubled: an actor that dies is restarted and its block retried
   (Ray Data's defaults); a block's lines reach the output only when the whole block is
   back, and the driver checks that block indexes arrive once each, in order.
-- Not resumable: if the driver itself dies, rerunning starts over and rewrites the output.
+- Resumable (text and JSONL into a file): blocks are appended to ``OUTPUT.partial`` and
+  recorded as done (:mod:`nerkit.scaling.progress`); if the driver itself dies, the same
+  command again skips the blocks done and goes on. CoNLL and lines start over.
 - A Ray Dataset (from Python) with a ``text`` column is tagged lazily instead: the result
   is the Dataset with an ``entities`` column added, in whatever order Ray gives it (keep
   an ``id`` column to match rows).
@@ -44,7 +46,7 @@ import os
 import signal
 import socket
 import sys
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 import torch
@@ -65,7 +67,9 @@ from ..modeling.model import NerModel, read_meta
 from ..modeling.options import InferenceOptions
 from ..modeling.store import BACKENDS
 from ..options import flag
+from ..parallel.shards import _model_identity
 from .blocks import Block, plan_blocks, read_block
+from .progress import BlockWriter
 
 __all__ = ["RayOptions", "predict_ray", "ENGINES", "check_engine", "KILL_ENV"]
 
@@ -86,8 +90,10 @@ class RayOptions:
     gpus_per_worker: float = field(
         default=0.0, metadata=flag("GPUs each worker reserves (1 per worker, or 0.5 for two on one)", type=float)
     )
+    # Blocks of seconds of work: small enough to spread a few thousand documents over a few
+    # workers and to lose little to a retry, big enough that Ray's cost per task (milliseconds) is nothing.
     block_size: int = field(
-        default=1000,
+        default=200,
         metadata=flag("documents (sentences for CoNLL) per Ray task: the unit retried after a failure", type=int),
     )
     address: str | None = field(
@@ -248,28 +254,36 @@ def _tag_documents(model_dir, input, output, fmt, backend, progress, ray_options
 
     ray = _ray()
     counts = DocumentCounts()
-    blocks = plan_blocks(input, fmt, _chunk_size(model_dir, options), ray_options.block_size, counts, report=tqdm)
-    target = sys.stdout.buffer if not output else open(output, "wb")
-    bar = tqdm(total=sum(b.documents for b in blocks), unit="doc", desc="tagging", file=sys.stderr,
-               disable=not progress or None, dynamic_ncols=True)  # fmt: skip
+    chunk = _chunk_size(model_dir, options)
+    blocks = plan_blocks(input, fmt, chunk, ray_options.block_size, counts, report=tqdm)
+    identity = dict(input=_file_identity(input), model=_model_identity(model_dir), fmt=fmt, backend=backend,
+                    options=options, chunk=chunk, block_size=ray_options.block_size)  # fmt: skip
+    writer = BlockWriter(output, identity)
+    done = replace(writer.progress)  # as it was at the start (writes add to writer.progress)
+    todo = blocks[done.blocks :]
+    bar = tqdm(total=sum(b.documents for b in blocks), initial=done.documents, unit="doc", desc="tagging",
+               file=sys.stderr, disable=not progress or None, dynamic_ncols=True)  # fmt: skip
     try:
-        if blocks:
-            rows = ray.data.from_items([vars(b) for b in blocks], override_num_blocks=len(blocks))
-            worker = _worker(
-                ray_options, model_dir, backend, options, input=input, fmt=fmt, kill=os.environ.get(KILL_ENV)
-            )
+        if todo:
+            rows = ray.data.from_items([vars(b) for b in todo], override_num_blocks=len(todo))
+            kill = os.environ.get(KILL_ENV)
+            worker = _worker(ray_options, model_dir, backend, options, input=input, fmt=fmt, kill=kill)
             tagged = rows.map_batches(BlockTagger, fn_constructor_kwargs=worker, **_pool(ray, ray_options))
-            for row in _in_order(tagged.iter_rows(), len(blocks)):
-                target.write(row["jsonl"])
-                target.flush()
-                counts.documents += int(row["documents"])
-                counts.entities += int(row["entities"])
+            for row in _in_order(tagged.iter_rows(), todo[0].index, len(blocks)):
+                writer.write(row["jsonl"], int(row["documents"]), int(row["entities"]))
                 bar.update(int(row["documents"]))
+        writer.finish()
     finally:
         bar.close()
-        if target is not sys.stdout.buffer:
-            target.close()
-    return Tagged(counts.summary(input, output), counts.warning())
+        writer.close()
+    counts.documents, counts.entities = writer.progress.documents, writer.progress.entities
+    resumed = f" ({done.blocks} of {len(blocks)} blocks were done before)" if done.blocks else ""
+    return Tagged(counts.summary(input, output) + resumed, counts.warning())
+
+
+def _file_identity(path: str) -> list:
+    stat = os.stat(path)
+    return [os.path.abspath(path), stat.st_size, stat.st_mtime_ns]
 
 
 def _tag_sentences(model_dir, input, output, fmt, backend, ray_options, options) -> Tagged:
@@ -282,15 +296,16 @@ def _tag_sentences(model_dir, input, output, fmt, backend, ray_options, options)
         rows = ray.data.from_items(parts, override_num_blocks=len(parts))
         worker = _worker(ray_options, model_dir, backend, options, kill=os.environ.get(KILL_ENV))
         tagged = rows.map_batches(BlockTagger, fn_constructor_kwargs=worker, **_pool(ray, ray_options))
-        for row in _in_order(tagged.iter_rows(), len(parts)):
+        for row in _in_order(tagged.iter_rows(), 0, len(parts)):
             tags += [list(t) for t in row["tags"]]
     write_conll(output or sys.stdout, data.sentences, tags, doc_ids=data.doc_ids if fmt == "conll" else None)
     return Tagged(f"tagged {len(data)} sentences into {output}" if output else None)
 
 
-def _in_order(rows, count: int):
-    """Each block's row once, in input order; a repeat is dropped, a gap is an error."""
-    expected = 0
+def _in_order(rows, first: int, count: int):
+    """Each block's row once, in input order (blocks ``first`` to ``count - 1``); a repeat is
+    dropped, a gap is an error."""
+    expected = first
     for row in rows:
         index = int(row["index"])
         if index < expected:

@@ -1,0 +1,159 @@
+"""`nerkit predict --engine ray` against plain `nerkit predict` and `--nproc 2`, one machine, one run.
+
+    flock /tmp/nerkit-cpu.lock .venv/bin/python benchmarks/ray_predict.py --out benchmarks/results/ray_predict.json
+
+Data: 1,000 raw-text documents made from wikigold (bundled): document i is sentences 2i and
+2i+1 of the corpus (wrapping round), words joined by spaces. The same sentences, one pre-split
+sentence per line, are the input of the arms that take only CoNLL or lines (``--nproc``).
+
+Model: ``--model`` (e.g. ``runs/wikigold`` from ``make train``), by default the embedded
+all-MiniLM-L6-v2 with a new, untrained head for wikigold's tags (seed 0): the same network and
+speed as the trained model; its entities are not meaningful, but they are what is compared.
+
+Each arm is the real command in its own process, timed from start to exit, so Ray's start
+(a local Ray, then one actor per worker loading the model) is included, as a user sees it.
+sentences/s = sentences tagged / those seconds (for documents: the sentences nerkit's own
+sentence splitting finds, i.e. what the model tags). ``--repeats`` runs each arm several
+times (interleaved) and keeps the median.
+
+Checked: the JSONL of ``--engine ray --workers 2`` is byte for byte that of plain
+``nerkit predict`` (the same entities, scores and ids, in the same order), and the CoNLL of
+``--engine ray`` and ``--nproc 2`` on the lines is that of plain ``nerkit predict``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+import nerkit
+from nerkit.text.sentences import sentences_of
+
+NERKIT = [sys.executable, "-m", "nerkit.cli"]
+
+
+def _data(folder: Path, docs: int) -> tuple[Path, Path, int]:
+    """The raw-text documents and the pre-split lines; the sentences nerkit finds in the documents."""
+    sentences = [" ".join(s) for s in nerkit.load("wikigold").sentences]
+    pairs = [(sentences[(2 * i) % len(sentences)], sentences[(2 * i + 1) % len(sentences)]) for i in range(docs)]
+    text, lines = folder / "docs.txt", folder / "sentences.txt"
+    text.write_text("".join(f"{a} {b}\n" for a, b in pairs), encoding="utf-8")
+    lines.write_text("".join(f"{a}\n{b}\n" for a, b in pairs), encoding="utf-8")
+    found = sum(len(sentences_of(f"{a} {b}")) for a, b in pairs)
+    return text, lines, found
+
+
+def _model(folder: Path, given: str | None) -> str:
+    if given:
+        return given
+    torch.manual_seed(0)
+    path = folder / "model"
+    nerkit.build(labels=nerkit.unique_labels(nerkit.load("wikigold"))).save(path)
+    return str(path)
+
+
+def _arms(model: str, text: Path, lines: Path, folder: Path) -> dict[str, list[str]]:
+    base = [*NERKIT, "predict", "--model", model, "--no-progress"]
+    docs = [*base, "--input", str(text), "--format", "text"]
+    split = [*base, "--input", str(lines), "--format", "lines"]
+    ray = ["--engine", "ray", "--block-size", "100"]  # 10 blocks of 100 documents (or 20 of 100 sentences)
+    return {
+        "text: plain predict": [*docs, "--output", str(folder / "plain.jsonl")],
+        "text: ray 1 worker x 1 CPU": [*docs, *ray, "--workers", "1", "--output", str(folder / "ray1.jsonl")],
+        "text: ray 1 worker x 2 CPUs": [
+            *docs,
+            *ray,
+            "--workers",
+            "1",
+            "--cpus-per-worker",
+            "2",
+            "--output",
+            str(folder / "ray1x2.jsonl"),
+        ],  # fmt: skip
+        "text: ray 2 workers x 1 CPU": [*docs, *ray, "--workers", "2", "--output", str(folder / "ray2.jsonl")],
+        "lines: plain predict (= --nproc 1)": [*split, "--output", str(folder / "plain.conll")],
+        "lines: --nproc 2": [*split, "--nproc", "2", "--output", str(folder / "nproc2.conll")],
+        "lines: ray 1 worker x 1 CPU": [*split, *ray, "--workers", "1", "--output", str(folder / "ray1.conll")],
+        "lines: ray 2 workers x 1 CPU": [*split, *ray, "--workers", "2", "--output", str(folder / "ray2.conll")],
+    }
+
+
+def _time(argv: list[str]) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return seconds
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", help="a model folder (default: the embedded MiniLM with an untrained head)")
+    parser.add_argument("--docs", type=int, default=1000, help="raw-text documents (default: 1000)")
+    parser.add_argument("--repeats", type=int, default=1, help="runs of each arm, interleaved; the median is kept")
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/ray_predict.json"))
+    args = parser.parse_args(argv)
+    folder = Path(tempfile.mkdtemp(prefix="nerkit-ray-bench-"))
+    text, lines, found = _data(folder, args.docs)
+    model = _model(folder, args.model)
+    arms = _arms(model, text, lines, folder)
+    times: dict[str, list[float]] = {name: [] for name in arms}
+    for _ in range(args.repeats):
+        for name, command in arms.items():
+            times[name].append(_time(command))
+            print(f"{name}: {times[name][-1]:.1f} s", file=sys.stderr, flush=True)
+    same = {
+        "ray 2 workers JSONL == plain JSONL": (folder / "ray2.jsonl").read_bytes()
+        == (folder / "plain.jsonl").read_bytes(),
+        "ray 1 worker JSONL == plain JSONL": (folder / "ray1.jsonl").read_bytes()
+        == (folder / "plain.jsonl").read_bytes(),
+        "ray 2 workers CoNLL == plain CoNLL": (folder / "ray2.conll").read_text()
+        == (folder / "plain.conll").read_text(),
+        "--nproc 2 CoNLL == plain CoNLL": (folder / "nproc2.conll").read_text() == (folder / "plain.conll").read_text(),
+    }
+    records = [json.loads(line) for line in (folder / "plain.jsonl").read_text().splitlines()]
+    sentences = {"text": found, "lines": 2 * args.docs}
+    rows = {
+        name: {
+            "seconds": [round(t, 2) for t in ts],
+            "sentences_per_s": round(sentences[name.split(":")[0]] / statistics.median(ts), 1),
+        }
+        for name, ts in times.items()
+    }
+    payload = {
+        "command": "python benchmarks/ray_predict.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "model": args.model or "embedded all-MiniLM-L6-v2, untrained head (seed 0)",
+        "documents": args.docs,
+        "sentences": sentences,
+        "entities_in_plain_output": sum(len(r["entities"]) for r in records),
+        "cpus": os.cpu_count(),
+        "torch": torch.__version__,
+        "ray": __import__("ray").__version__,
+        "rows": rows,
+        "same_output": same,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(payload, indent=2) + "\n")
+    base = {kind: rows[f"{kind}: plain predict" + (" (= --nproc 1)" if kind == "lines" else "")] for kind in sentences}
+    print(f"| arm | seconds (median of {args.repeats}) | sentences/s | x plain predict |")
+    print("|---|---|---|---|")
+    for name, row in rows.items():
+        ratio = row["sentences_per_s"] / base[name.split(":")[0]]["sentences_per_s"]
+        print(f"| {name} | {statistics.median(row['seconds']):.1f} | {row['sentences_per_s']:.1f} | {ratio:.2f} |")
+    print(json.dumps(same, indent=2))
+    if not all(same.values()):
+        raise SystemExit("outputs differ; see above")
+
+
+if __name__ == "__main__":
+    main()
