@@ -1,8 +1,8 @@
 """Tagging beyond one machine on an existing distributed engine (Ray Data).
 
 Modules: :mod:`~nerkit.scaling.ray_engine` (``nerkit predict --engine ray`` and
-:func:`predict_ray`) and :mod:`~nerkit.scaling.blocks` (an input file cut into blocks that
-workers read back). Ray itself is an optional extra (``pip install "nerkit[ray]"``), imported
+:func:`predict_ray`), :mod:`~nerkit.scaling.blocks` (an input file cut into blocks that
+workers read back) and :mod:`~nerkit.scaling.progress` (the output, resumable block by block). Ray itself is an optional extra (``pip install "nerkit[ray]"``), imported
 only when a run starts.
 """
 
