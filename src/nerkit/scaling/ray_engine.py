@@ -208,7 +208,10 @@ def _connect(ray, ray_options: RayOptions) -> bool:
         ray.init(address=address, log_to_driver=True, include_dashboard=False, logging_level="WARNING")
     except (ConnectionError, RuntimeError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ConfigError(f"could not start or join Ray ({first}); check --address") from None
+        raise ConfigError(
+            f"could not start or join Ray ({first}); check --address, and for a cluster with token "
+            "authentication set RAY_AUTH_MODE=token and its token (RAY_AUTH_TOKEN)"
+        ) from None
     return True
 
 
