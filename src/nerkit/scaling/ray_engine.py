@@ -98,7 +98,10 @@ class RayOptions:
     )
     address: str | None = field(
         default=None,
-        metadata=flag("join this Ray cluster (auto, HOST:PORT or ray://HOST:10001); default: start a local Ray"),
+        metadata=flag(
+            "join this Ray cluster (auto, HOST:PORT or ray://HOST:10001); default: $RAY_ADDRESS if set, "
+            "else a local Ray started for the run"
+        ),
     )
 
     def __post_init__(self) -> None:
@@ -139,9 +142,7 @@ def _split(kwargs: dict) -> tuple[RayOptions, dict]:
     """RayOptions from the keyword arguments that are its fields; the others are inference options."""
     names = {f.name for f in fields(RayOptions)}
     ray_options = kwargs.pop("ray_options", None) or RayOptions()
-    own = {k: kwargs.pop(k) for k in list(kwargs) if k in names}
-    if own:
-        ray_options = RayOptions(**{**{f.name: getattr(ray_options, f.name) for f in fields(RayOptions)}, **own})
+    ray_options = replace(ray_options, **{k: kwargs.pop(k) for k in list(kwargs) if k in names})  # checked again
     InferenceOptions().updated(**kwargs)  # checks them before any work
     return ray_options, kwargs
 
@@ -270,7 +271,7 @@ def _tag_documents(model_dir, input, output, fmt, backend, progress, ray_options
         if todo:
             rows = ray.data.from_items([vars(b) for b in todo], override_num_blocks=len(todo))
             kill = os.environ.get(KILL_ENV)
-            worker = _worker(ray_options, model_dir, backend, options, input=input, fmt=fmt, kill=kill)
+            worker = _worker(ray_options, model_dir, backend, options, input=os.path.abspath(input), fmt=fmt, kill=kill)
             tagged = rows.map_batches(BlockTagger, fn_constructor_kwargs=worker, **_pool(ray, ray_options))
             for row in _in_order(tagged.iter_rows(), todo[0].index, len(blocks)):
                 writer.write(row["jsonl"], int(row["documents"]), int(row["entities"]))
@@ -324,7 +325,8 @@ def _in_order(rows, first: int, count: int):
 def _worker(ray_options: RayOptions, model_dir, backend, options: dict, **more) -> dict:
     """The actors' constructor arguments (the test hook is read here, in the driver's environment)."""
     threads = max(1, int(ray_options.cpus_per_worker))
-    return dict(model_dir=str(model_dir), backend=backend, options=options, threads=threads, **more)
+    # Absolute paths: a worker's working directory is not the driver's on other machines.
+    return dict(model_dir=os.path.abspath(model_dir), backend=backend, options=options, threads=threads, **more)
 
 
 class BlockTagger:
