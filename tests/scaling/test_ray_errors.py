@@ -43,6 +43,7 @@ def _closed_port() -> str:
         (["--engine", "ray", "--shard-dir", "shards"], "with --engine ray use --workers"),
         (["--workers", "2"], "--workers only apply with --engine ray"),
         (["--engine", "ray", "--html", "page.html"], "--html is not available with --engine ray"),
+        (["--engine", "ray", "--output", "no-such-folder/out.jsonl"], "the folder of --output no-such-folder/out"),
         (["--engine", "ray", "--address", None], "no Ray cluster answers at 127.0.0.1:"),
         (["--engine", "ray", "--address", "nohost-nerkit.invalid:6379"], "no Ray cluster answers at nohost"),
     ],

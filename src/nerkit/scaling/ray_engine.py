@@ -178,6 +178,8 @@ def predict_ray(
     if input == "-":
         raise ConfigError("--engine ray reads a file (workers read their blocks from it), not stdin; save it first")
     fmt = input_format(input, fmt)
+    if output and not Path(output).absolute().parent.is_dir():
+        raise ConfigError(f"the folder of --output {output} does not exist; create it or choose another path")
     with _session(ray, ray_options):
         if fmt in ("text", "jsonl"):
             return _tag_documents(model_dir, input, output, fmt, backend, progress, ray_options, options)
