@@ -13,7 +13,7 @@
 The package is layered; each layer uses only those below it (checked by import-linter,
 ``pyproject.toml``): ``cli`` > ``serving``, ``analysis``, ``integrations`` > ``training`` > ``evaluation`` >
 ``inference`` > ``modeling`` > ``encoding``, ``parallel`` > ``data`` > ``text`` > ``labels`` >
-``errors``, ``options``, ``hardware``, ``version``. This module re-exports the public API.
+``errors``, ``options``, ``hardware``, ``version``; ``scaling`` (the Ray engine) sits beside ``serving``. This module re-exports the public API.
 """
 
 from .data import Dataset, from_dataframe, kfold, load, split, subsample, to_dataframe, unique_labels, validation_split
@@ -22,6 +22,7 @@ from .evaluation import Report, evaluate, score
 from .inference import Prediction, Tagger, predict
 from .labels import LabelMap, create_label_map
 from .modeling import InferenceOptions, NerModel, build, load_model
+from .scaling import RayOptions, predict_ray
 from .training import TrainConfig, fit
 from .version import __version__
 
@@ -46,6 +47,8 @@ __all__ = [
     "Prediction",
     "predict",
     "Tagger",
+    "predict_ray",
+    "RayOptions",
     "Report",
     "score",
     "evaluate",

@@ -4,11 +4,13 @@
     nerkit evaluate --model runs/wikigold --data wikigold --test-fraction 0.5 --seed 100 --json
     nerkit predict --model runs/wikigold --input sentences.txt --output tagged.conll
     nerkit predict --model runs/wikigold --input docs.jsonl --output entities.jsonl --html entities.html
+    nerkit predict --model runs/wikigold --input docs.jsonl --output entities.jsonl --engine ray --workers 2
     nerkit serve --model runs/wikigold --port 8000
 
 Every command is a library call with the same names: ``train`` is
 :func:`nerkit.training.job.run_train_job`, ``evaluate`` is :func:`nerkit.evaluate`, ``predict``
-is :func:`nerkit.inference.files.predict_file`, ``serve`` is :func:`nerkit.serving.serve`,
+is :func:`nerkit.inference.files.predict_file` (with ``--engine ray``
+:func:`nerkit.predict_ray`), ``serve`` is :func:`nerkit.serving.serve`,
 ``cv`` is :func:`nerkit.analysis.cross_validate`, ``report`` is
 :func:`nerkit.analysis.write_error_page` and ``export`` is :func:`nerkit.modeling.export_onnx`.
 Flags are made from the dataclasses that own the options (:mod:`nerkit.cli.flags`).
@@ -41,6 +43,7 @@ from ..modeling.onnx import export_onnx
 from ..modeling.options import InferenceOptions
 from ..modeling.store import BACKENDS, load_model
 from ..parallel.group import teardown
+from ..scaling.ray_engine import ENGINES, RayOptions, check_engine, predict_ray
 from ..serving.app import ServeOptions
 from ..serving.server import serve
 from ..training.config import TrainConfig
@@ -124,6 +127,8 @@ def _add_predict(sub) -> None:
     p.add_argument("--nproc", type=int, default=1, help="tag in N processes (CoNLL or lines input), merged in order")
     p.add_argument("--shard-dir", help="keep finished shards here, so a rerun skips them (default: OUTPUT.shards)")
     p.add_argument("--shard-size", type=int, default=SHARD_SIZE, help=f"sentences per shard (default: {SHARD_SIZE})")
+    p.add_argument("--engine", choices=ENGINES, default=ENGINES[0], help="tag here (local) or on Ray (docs/scaling.md)")
+    add_flags(p, RayOptions)
     p.set_defaults(func=cmd_predict)
 
 
@@ -206,11 +211,16 @@ def cmd_predict(args) -> int:
     options = given(args, InferenceOptions)
     where = dict(output=args.output, fmt=args.format, html=args.html, backend=args.backend,
                  output_format=args.output_format)  # fmt: skip
-    if args.nproc != 1:
+    check_engine(args.engine, args.nproc, args.shard_dir, given(args, RayOptions))
+    if args.engine == "ray":
+        tagged = predict_ray(args.model, args.input, **where, progress=not args.no_progress,
+                             **given(args, RayOptions), **options)  # fmt: skip
+    elif args.nproc != 1:
         return predict_in_processes(args.argv, args.nproc, args.model, args.input, **where,
                                     shard_dir=args.shard_dir, shard_size=args.shard_size, **options)  # fmt: skip
-    tagged = predict_file(args.model, args.input, **where, progress=not args.no_progress,
-                          shard_dir=args.shard_dir, shard_size=args.shard_size, **options)  # fmt: skip
+    else:
+        tagged = predict_file(args.model, args.input, **where, progress=not args.no_progress,
+                              shard_dir=args.shard_dir, shard_size=args.shard_size, **options)  # fmt: skip
     if tagged.summary:
         print(tagged.summary, file=sys.stderr)
     if tagged.warning:

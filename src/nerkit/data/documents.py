@@ -45,11 +45,14 @@ class BadLine:
     problem: str
 
 
-def read_documents(stream: BinaryIO | Iterable[bytes], fmt: str) -> Iterator[Document | BadLine]:
-    """Documents (and bad lines, in their place) from a binary stream; see the module docstring."""
+def read_documents(stream: BinaryIO | Iterable[bytes], fmt: str, first_line: int = 1) -> Iterator[Document | BadLine]:
+    """Documents (and bad lines, in their place) from a binary stream; see the module docstring.
+
+    ``first_line`` numbers a stream that starts inside a file (a block of it read by a worker).
+    """
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, got {fmt!r}")
-    for number, raw in enumerate(stream, start=1):
+    for number, raw in enumerate(stream, start=first_line):
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as exc:

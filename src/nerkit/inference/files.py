@@ -47,6 +47,7 @@ __all__ = [
     "Tagged",
     "DocumentCounts",
     "input_format",
+    "document_chunks",
 ]
 
 SHARD_SIZE = 1000  # sentences per shard
@@ -291,8 +292,7 @@ def tag_documents(
         items = read_tasks(lines()) if fmt == "label-studio" else read_documents(lines(), fmt)
         documents = _good(items, counts, bar)
         target.write(writer.start())
-        # Bounded chunks: memory stays constant however long the input is.
-        for chunk in chunks(documents, tagger.options.batch_size * 4, 1_000_000, size=lambda d: len(d.text)):
+        for chunk in document_chunks(documents, tagger.options.batch_size):
             _write_chunk(tagger, chunk, target, counts, page, writer)
         target.write(writer.end())
     finally:
@@ -302,6 +302,16 @@ def tag_documents(
     if page is not None and (counts.documents or counts.bad):
         Path(html).write_text(render_html(page), encoding="utf-8")
     return counts
+
+
+def document_chunks(documents, batch_size: int, text=lambda d: d.text):
+    """The chunks :func:`tag_documents` tags one at a time (``text`` gives an item's text).
+
+    Bounded chunks: memory stays constant however long the input is. The Ray engine
+    (:mod:`nerkit.scaling.ray_engine`) cuts its blocks at the same places, so its
+    model calls, and hence its entities, are those of ``nerkit predict``.
+    """
+    return chunks(documents, batch_size * 4, 1_000_000, size=lambda d: len(text(d)))
 
 
 def _good(items, counts: DocumentCounts, bar):
