@@ -1,0 +1,164 @@
+"""Fairness of `nerkit serve`: how long a one-sentence request waits while a 100,000-character one runs.
+
+    python benchmarks/fair_serving.py --model runs/minilm-random-head
+
+For each big text (100,000 characters of wikigold prose; 100,000 emoji, one word piece
+each, the worst case for word pieces) it starts `nerkit serve` on a free loopback port
+(``benchmarks/load_test.py``'s helpers), posts the big text, waits until the server has
+started on it (``/health``: a request in progress and model calls made), then:
+
+1. sends ``--tries`` one-sentence requests ("Barack Obama visited Paris.") one after the
+   other and records each one's latency (p50, p99, max);
+2. runs ``--clients`` clients that each send ``--requests`` wikigold sentences one after
+   the other, and counts the errors (any exception or status other than 200);
+
+and finally waits for the big request (its status and duration are reported: a request
+longer than ``--request-timeout`` gets 504, as it should). A small request that arrives
+after the big one has been cut into sentences rides in the next model call, so its wait
+is about two calls of ``--max-batch-words`` words, not the big request's whole run.
+
+Pass ``--extra`` to give the server other options, e.g. ``--extra --max-batch-words 4096``.
+The one-minute load average before and after is recorded: on a shared machine it says how
+much else was running.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from load_test import start_server, stop_server, texts_from_wikigold  # noqa: E402
+
+SMALL = "Barack Obama visited Paris."
+
+
+def big_texts(chars: int) -> dict[str, str]:
+    prose = " ".join(texts_from_wikigold(10**6))
+    while len(prose) < chars:
+        prose += " " + prose
+    return {"prose": prose[:chars], "emoji": "\U0001f600" * chars}
+
+
+async def wait_until_started(client, before: int) -> None:
+    """Until the server is tagging the big request: in progress, with model calls made since ``before``."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        stats = (await client.get("/health")).json()["batching"]
+        if stats["in_progress"] >= 1 and stats["batches"] > before:
+            return
+        await asyncio.sleep(0.05)
+    raise SystemExit("the big request did not start within 120 s")
+
+
+async def one_big_text(base: str, name: str, text: str, args) -> dict:
+    import httpx
+
+    async with httpx.AsyncClient(base_url=base, timeout=600) as client:
+        await client.post("/entities", json={"text": SMALL})  # warm up
+        before = (await client.get("/health")).json()["batching"]["batches"]
+        load_before = os.getloadavg()[0]
+        started = time.perf_counter()
+        big = asyncio.create_task(client.post("/entities", json={"text": text}))
+        await wait_until_started(client, before)
+        latencies = []
+        for _ in range(args.tries):
+            t = time.perf_counter()
+            r = await client.post("/entities", json={"text": SMALL})
+            assert r.status_code == 200, r.text
+            latencies.append(time.perf_counter() - t)
+        in_flight_during_tries = not big.done()
+        failures, finished = await many_clients(base, args)
+        in_flight_during_clients = not big.done()
+        response = await big
+        big_seconds = time.perf_counter() - started
+        stats = (await client.get("/health")).json()["batching"]
+    ms = np.asarray(latencies) * 1000
+    return {
+        "big": name,
+        "big_chars": len(text),
+        "tries": len(latencies),
+        "small_p50_ms": round(float(np.percentile(ms, 50)), 1),
+        "small_p99_ms": round(float(np.percentile(ms, 99)), 1),
+        "small_max_ms": round(float(ms.max()), 1),
+        "big_in_flight_during_tries": in_flight_during_tries,
+        "clients": args.clients,
+        "client_requests": finished,
+        "client_errors": len(failures),
+        "client_failures": failures[:5],
+        "big_in_flight_during_clients": in_flight_during_clients,
+        "big_status": response.status_code,
+        "big_seconds": round(big_seconds, 1),
+        "model_calls": stats["batches"],
+        "largest_call_units": stats["largest_batch"],
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+    }
+
+
+async def many_clients(base: str, args) -> tuple[list[str], int]:
+    """``clients`` clients, each sending ``requests`` sentences one after the other: (failures, requests)."""
+    import httpx
+
+    texts = texts_from_wikigold(args.clients * args.requests)
+    failures: list[str] = []
+    limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
+    async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
+
+        async def worker(k: int) -> None:
+            for j in range(args.requests):
+                try:
+                    r = await client.post("/entities", json={"text": texts[k * args.requests + j]})
+                    if r.status_code != 200:
+                        failures.append(f"status {r.status_code}: {r.text[:200]}")
+                except Exception as exc:  # counted, never hidden
+                    failures.append(f"{type(exc).__name__}: {exc}")
+
+        await asyncio.gather(*(worker(k) for k in range(args.clients)))
+    return failures, args.clients * args.requests
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", default="runs/minilm-random-head", help="a directory written by `nerkit train`")
+    parser.add_argument("--chars", type=int, default=100_000, help="characters of the big request")
+    parser.add_argument("--tries", type=int, default=20, help="one-sentence requests timed while the big one runs")
+    parser.add_argument("--clients", type=int, default=32, help="concurrent clients after the tries")
+    parser.add_argument("--requests", type=int, default=20, help="requests per client")
+    parser.add_argument("--big", nargs="+", default=["prose", "emoji"], choices=["prose", "emoji"])
+    parser.add_argument("--extra", nargs=argparse.REMAINDER, default=[], help="more `nerkit serve` options")
+    parser.add_argument("--output", default="runs/fair-serving/results.json", help="JSON results")
+    args = parser.parse_args()
+    texts = big_texts(args.chars)
+    rows = []
+    for name in args.big:
+        process, base = start_server(args.model, ["--max-chars", str(args.chars), *args.extra])
+        try:
+            rows.append(asyncio.run(one_big_text(base, name, texts[name], args)))
+        finally:
+            stop_server(process)
+        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    out = Path(args.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    summary = {"command": " ".join(["python", *sys.argv]), "model": args.model, "runs": rows}
+    out.write_text(json.dumps(summary, indent=2) + "\n")
+    print("| big request | small p50 ms | small p99 ms | small max ms | clients x requests | errors | big: status, s |")
+    print("|---|---:|---:|---:|---|---:|---|")
+    for r in rows:
+        print(
+            f"| {r['big_chars']:,} chars of {r['big']} | {r['small_p50_ms']} | {r['small_p99_ms']} | "
+            f"{r['small_max_ms']} | {r['clients']} x {args.requests} | {r['client_errors']} | "
+            f"{r['big_status']}, {r['big_seconds']} |"
+        )
+    bad = [r for r in rows if r["client_errors"] or not r["big_in_flight_during_tries"]]
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
