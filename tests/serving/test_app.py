@@ -103,3 +103,40 @@ def test_micro_batcher_options_are_checked():
         ServeOptions(max_wait_ms=-1)
     with pytest.raises(ConfigError, match="--max-chars"):
         ServeOptions(max_chars=0)
+
+
+def test_lone_surrogates_are_tagged_as_by_the_tagger(client, tagger):
+    """As `nerkit predict` reads them from JSONL: the JSON escape of a lone surrogate is accepted."""
+    text = "Obama \ud800 visited Paris.\udfff"
+    r = client.post("/entities", content=json.dumps({"text": text}), headers={"content-type": "application/json"})
+    assert r.status_code == 200 and r.json()["entities"] == tagger(text)
+
+
+def test_a_long_text_shares_model_calls_with_a_short_one(tagger):
+    """With a 300-sentence text in progress, a one-sentence request waits for at most three model
+    calls (the one running when it arrives, one more that may start while it is cut into
+    sentences, and its own; first come, first served would be 75), and both get the Tagger's entities."""
+    import asyncio
+
+    import httpx
+
+    long_text = " ".join(["Merkel met Obama in Berlin.", "Google opened an office in London."] * 150)
+    app = create_app(tagger, ServeOptions(max_chars=20_000, max_batch=4, max_wait_ms=0))
+    stats = app.state.batcher.stats
+
+    async def scenario():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+            big = asyncio.create_task(c.post("/entities", json={"text": long_text}))
+            while stats["batches"] < 5:
+                await asyncio.sleep(0.001)
+            before = stats["batches"]
+            small = await c.post("/entities", json={"text": "Barack Obama visited Paris."})
+            waited = stats["batches"] - before
+            return small, waited, big.done(), await big
+
+    small, waited, big_done, big = asyncio.run(scenario())
+    assert not big_done and waited <= 3, f"the short request waited for {waited} model calls"
+    assert small.json()["entities"] == tagger("Barack Obama visited Paris.")
+    assert big.json()["entities"] == tagger(long_text)
+    assert stats["largest_batch"] <= 4 and stats["units"] == 301

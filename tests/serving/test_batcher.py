@@ -91,9 +91,9 @@ class UnitWork:
 
 
 def test_a_small_request_is_not_held_behind_a_big_one():
-    """The small request rides in the call after the one running when it arrives, so at most
-    two calls' worth of the big request's units run between its arrival and its answer
-    (first come, first served would run all 60)."""
+    """The small request rides in the call after the one running when it arrives (or after one
+    more, started while it is cut into units), so at most three calls' worth of the big
+    request's units run between its arrival and its answer (first come, first served: all 52 left)."""
     from nerkit.serving.batcher import MicroBatcher
 
     work = UnitWork()
@@ -111,7 +111,7 @@ def test_a_small_request_is_not_held_behind_a_big_one():
 
     small, during, big = asyncio.run(scenario())
     assert small == ["SMALL#0"] and big == [60]
-    assert during <= 2 * 4, f"{during} units of the big request ran while the small one waited"
+    assert during <= 3 * 4, f"{during} units of the big request ran while the small one waited"
     calls_with_small = [call for call in work.calls if "small#0" in call]
     assert len(calls_with_small) == 1 and len(calls_with_small[0]) == 4  # shared with the big one's units
     assert max(len(call) for call in work.calls) <= 4

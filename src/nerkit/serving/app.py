@@ -14,13 +14,21 @@ Endpoints:
 * ``GET /``: a page to paste text into and see its entities highlighted, one colour per type.
 * ``GET /docs`` and ``GET /openapi.json``: the OpenAPI schema.
 
-Bad requests get a status and a message, and the server carries on: a body that is not
+Bad requests get a status and a message (``{"detail": ...}``), and the server carries on:
+a POST that is not ``Content-Type: application/json`` gets 415, a body that does not
+arrive within ``read_timeout`` seconds 408 and one that cannot hold ``max_chars``
+characters 413 (:mod:`nerkit.serving.edge`, before the body is parsed); a body that is not
 UTF-8 gets 400; more than ``max_chars`` characters (all texts together) gets 413 naming
 the limit; malformed JSON or a missing, extra or mistyped field gets 422 naming the field
-(FastAPI's ``{"detail": [{"loc", "msg", "type"}]}``). An empty text has no entities.
+(FastAPI's ``{"detail": [{"loc", "msg", "type"}]}``). An empty text has no entities. JSON
+is read as ``nerkit predict`` reads JSONL, so a lone surrogate (``"\\ud800"``) is accepted
+and tagged like U+FFFD; an answer that holds one has it escaped.
 
-Concurrent requests are tagged together (:mod:`nerkit.serving.batcher`). The server's
-options are a :class:`ServeOptions`, checked once.
+Concurrent requests are tagged together, fairly (:mod:`nerkit.serving.batcher`): long
+texts a sentence at a time, between other requests' sentences. A request still being
+tagged after ``request_timeout`` seconds gets 504 (and its remaining sentences are
+dropped); one that arrives while ``max_queue`` requests are in progress gets 503 with
+``Retry-After``. The server's options are a :class:`ServeOptions`, checked once.
 """
 
 import asyncio
@@ -183,7 +191,7 @@ def _parse(body: bytes, request_model):
         ) from None
     try:
         # Python's JSON reader, as `nerkit predict` reads JSONL: it takes lone surrogates
-        # ("\\ud800"), which are valid JSON, where pydantic's own reader refuses them.
+        # ("\ud800"), which are valid JSON, where pydantic's own reader refuses them.
         data = json.loads(decoded)
     except (ValueError, RecursionError) as exc:  # RecursionError: nested thousands of levels deep
         what = str(exc) if isinstance(exc, ValueError) else "nested too deeply"
