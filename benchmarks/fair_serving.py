@@ -12,6 +12,10 @@ started on it (``/health``: a request in progress and model calls made), then:
 2. runs ``--clients`` clients that each send ``--requests`` wikigold sentences one after
    the other, and counts the errors (any exception or status other than 200);
 
+3. with ``--slow-clients`` (e.g. 300) connections sending a body one byte every 0.2 s,
+   sends ``--tries`` one-sentence requests, and records how long the slow clients were held
+   (the server answers 408 after ``--read-timeout``, default 10 s);
+
 and finally waits for the big request (its status and duration are reported: a request
 longer than ``--request-timeout`` gets 504, as it should). A small request that arrives
 after the big one has been cut into sentences rides in the next model call, so its wait
@@ -72,6 +76,44 @@ async def small_requests(client, tries: int) -> tuple[list[float], list[int]]:
     return latencies, calls
 
 
+async def slow_loris(base: str, clients: int, tries: int) -> dict:
+    """``clients`` connections sending a body a byte at a time; one-sentence requests meanwhile."""
+    import httpx
+
+    host, port = base.removeprefix("http://").split(":")
+    head = b"POST /entities HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+    started = time.perf_counter()
+
+    async def slow() -> tuple[float, bytes]:
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(head)
+        answer = b""
+        try:
+            while not reader.at_eof() and time.perf_counter() - started < 120:
+                writer.write(b" ")
+                await writer.drain()
+                try:
+                    answer += await asyncio.wait_for(reader.read(4096), 0.2)
+                except TimeoutError:
+                    pass
+        except ConnectionError:
+            pass
+        writer.close()
+        return time.perf_counter() - started, answer[:12]
+
+    held = asyncio.gather(*(slow() for _ in range(clients)))
+    await asyncio.sleep(1)
+    async with httpx.AsyncClient(base_url=base, timeout=120) as client:
+        latencies, _ = await small_requests(client, tries)
+    results = await held
+    return {
+        "slow_clients": clients,
+        "slow_held_max_s": round(max(t for t, _ in results), 1),
+        "slow_answered_408": sum(a.startswith(b"HTTP/1.1 408") for _, a in results),
+        "small_beside_slow_p99_ms": _ms(latencies, 99),
+    }
+
+
 def _ms(latencies: list[float], q: float) -> float:
     return round(float(np.percentile(np.asarray(latencies) * 1000, q)), 1)
 
@@ -93,6 +135,7 @@ async def one_big_text(base: str, name: str, text: str, args) -> dict:
         in_flight_during_tries = not big.done()
         failures, finished = await many_clients(base, args)
         in_flight_during_clients = not big.done()
+        loris = await slow_loris(base, args.slow_clients, args.tries) if args.slow_clients else {}
         response = await big
         stats = (await client.get("/health")).json()["batching"]
     return {
@@ -116,6 +159,7 @@ async def one_big_text(base: str, name: str, text: str, args) -> dict:
         "model_calls": stats["batches"],
         "largest_call_units": stats["largest_batch"],
         "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        **loris,
     }
 
 
@@ -148,6 +192,7 @@ def main() -> int:
     parser.add_argument("--tries", type=int, default=20, help="one-sentence requests timed while the big one runs")
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients after the tries")
     parser.add_argument("--requests", type=int, default=20, help="requests per client")
+    parser.add_argument("--slow-clients", type=int, default=300, help="slow-loris connections (0: none)")
     parser.add_argument("--big", nargs="+", default=["prose", "emoji"], choices=["prose", "emoji"])
     parser.add_argument("--extra", nargs=argparse.REMAINDER, default=[], help="more `nerkit serve` options")
     parser.add_argument("--output", default="runs/fair-serving/results.json", help="JSON results")
