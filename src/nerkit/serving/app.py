@@ -216,6 +216,17 @@ def _json(content) -> bytes:
         return json.dumps(content, separators=(",", ":")).encode("ascii")
 
 
+RESPONSES = {
+    400: {"description": "the body is not UTF-8"},
+    408: {"description": "the body did not arrive within --read-timeout seconds"},
+    413: {"description": "more characters than the server's limit"},
+    415: {"description": "the request is not JSON (Content-Type: application/json)"},
+    422: {"description": "malformed JSON, or a missing, extra or mistyped field"},
+    503: {"description": "--max-queue requests are in progress; try again after Retry-After seconds"},
+    504: {"description": "tagging took longer than --request-timeout seconds"},
+}
+
+
 async def _tag(batcher: MicroBatcher, texts: list[str], timeout: float):
     """The batcher's results for ``texts``; or raises the HTTP error (503, 504, 500) to send."""
     from fastapi import HTTPException
@@ -302,14 +313,3 @@ def create_app(tagger, options: ServeOptions | None = None, title: str = "nerkit
         return fastapi.Response(_json({"entities": results[0] if one else results}), media_type="application/json")
 
     return app
-
-
-RESPONSES = {
-    400: {"description": "the body is not UTF-8"},
-    408: {"description": "the body did not arrive within --read-timeout seconds"},
-    413: {"description": "more characters than the server's limit"},
-    415: {"description": "the request is not JSON (Content-Type: application/json)"},
-    422: {"description": "malformed JSON, or a missing, extra or mistyped field"},
-    503: {"description": "--max-queue requests are in progress; try again after Retry-After seconds"},
-    504: {"description": "tagging took longer than --request-timeout seconds"},
-}

@@ -17,7 +17,8 @@ every call and finishes when its last unit has run.
 One worker waits ``max_wait_ms`` for company (unless a call's worth of units is already
 waiting), runs the call on a worker thread (so the event loop keeps accepting requests) and
 hands each request its results once all its units are done. Cutting and joining (sentence
-splitting, entities) run on a second thread, so a long text being cut never holds up calls.
+splitting, entities) run on other threads, so a long text being cut never holds up calls,
+nor a short text's cutting.
 
 Bounds: at most ``max_queue`` requests are in progress (one more raises :class:`QueueFull`);
 a caller that stops waiting (a time limit: ``asyncio.wait_for``) withdraws its request, whose
@@ -82,7 +83,7 @@ class MicroBatcher:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task | None = None
         self._wakeup: asyncio.Event | None = None
-        # One thread for model calls (they use every core already), one for cutting and joining.
+        # One thread for model calls (they use every core already), others for cutting and joining.
         self._executor: ThreadPoolExecutor | None = None
         self._helper: ThreadPoolExecutor | None = None
 
@@ -121,7 +122,8 @@ class MicroBatcher:
         self._wakeup = asyncio.Event()
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nerkit-tagger")
-            self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nerkit-split")
+            # Several, so a short request is never cut behind a long one (they share the GIL in turns).
+            self._helper = ThreadPoolExecutor(max_workers=4, thread_name_prefix="nerkit-split")
         self._task = loop.create_task(self._run())
 
     async def close(self) -> None:
