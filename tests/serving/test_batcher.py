@@ -90,30 +90,49 @@ class UnitWork:
             return sum(u.startswith("big") for call in self.calls for u in call)
 
 
+class GatedWork(UnitWork):
+    """A model call finishes only when the test lets it (``gate.release()``): no timing involved."""
+
+    def __init__(self):
+        super().__init__(pause=0)
+        self.gate = threading.Semaphore(0)
+
+    def run(self, units):
+        result = super().run(units)
+        self.gate.acquire()
+        return result
+
+
+async def until(condition):
+    while not condition():
+        await asyncio.sleep(0.001)
+
+
 def test_a_small_request_is_not_held_behind_a_big_one():
-    """The small request rides in the call after the one running when it arrives (or after one
-    more, started while it is cut into units), so at most three calls' worth of the big
-    request's units run between its arrival and its answer (first come, first served: all 52 left)."""
+    """A small request queued while the big one's third call runs rides in the very next call,
+    beside the big one's units (first come, first served would put it after all 60)."""
     from nerkit.serving.batcher import MicroBatcher
 
-    work = UnitWork()
+    work = GatedWork()
     batcher = MicroBatcher(work, max_units=4, max_cost=100, max_wait_ms=0)
 
     async def scenario():
         big = asyncio.create_task(batcher(["big"]))
-        while work.big_units_run() < 8:  # the big request is well under way
-            await asyncio.sleep(0.001)
-        before = work.big_units_run()
-        small = await batcher(["small"])
-        during = work.big_units_run() - before
-        assert not big.done()
-        return small, during, await big
+        try:
+            work.gate.release(2)
+            await until(lambda: len(work.calls) == 3)  # the third call runs (held at the gate)
+            small = asyncio.create_task(batcher(["small"]))
+            await until(lambda: batcher.stats["requests"] == 2)  # the small request is queued
+            work.gate.release(1)  # the third call ends; the fourth is taken
+            await until(lambda: len(work.calls) == 4)
+            fourth = list(work.calls[3])
+        finally:
+            work.gate.release(1000)  # never leave a call held
+        return fourth, await small, await big
 
-    small, during, big = asyncio.run(scenario())
+    fourth, small, big = asyncio.run(scenario())
     assert small == ["SMALL#0"] and big == [60]
-    assert during <= 3 * 4, f"{during} units of the big request ran while the small one waited"
-    calls_with_small = [call for call in work.calls if "small#0" in call]
-    assert len(calls_with_small) == 1 and len(calls_with_small[0]) == 4  # shared with the big one's units
+    assert "small#0" in fourth and len(fourth) == 4, fourth  # shared with three of the big one's units
     assert max(len(call) for call in work.calls) <= 4
 
 
