@@ -66,8 +66,10 @@ class ServeOptions:
     port: int = field(default=8000, metadata=flag("port to listen on (0 picks a free one)", type=int))
     max_chars: int = field(default=100_000, metadata=flag("most characters per request; larger ones get 413", type=int))
     max_batch: int = field(default=32, metadata=flag("most sentences tagged together in one model call", type=int))
+    # 256 words: one call of MiniLM on 2 CPU cores stays a fraction of a second, and a short
+    # request waits about two calls (benchmarks/RESULTS.md, "Fair serving").
     max_batch_words: int = field(
-        default=512,
+        default=256,
         metadata=flag(
             "most words in one model call; a long text is tagged a part at a time, between other requests' parts",
             type=int,

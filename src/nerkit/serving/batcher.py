@@ -69,7 +69,7 @@ class MicroBatcher:
         self,
         work,
         max_units: int = 32,
-        max_cost: int = 512,
+        max_cost: int = 256,
         max_wait_ms: float = 5.0,
         max_queue: int = 1024,
     ):
