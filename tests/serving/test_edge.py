@@ -158,3 +158,24 @@ def test_lone_surrogates_are_accepted_as_by_nerkit_predict(base):
     assert status == 200 and answer["entities"] == echo([text])[0]
     status, answer = post(base, json.dumps({"texts": ["\ud83d\ude00 ok", "\udc00"]}).encode())
     assert status == 200 and [e[0]["text"] for e in answer["entities"]] == ["\U0001f600 ok", "\udc00"]
+
+
+def test_a_kept_alive_connection_is_timed_again_for_its_next_head(base):
+    """After a first request is answered, the next head on the same connection has its own
+    time limit: uvicorn's keep-alive timer alone stops at the first byte."""
+    body = b'{"text": "Paris"}'
+    request = (
+        b"POST /entities HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+    sock = _slow_client(base, request)
+    first = b""
+    while not first.endswith(b"}]]}") and not first.endswith(b"}]}"):
+        first += sock.recv(65536)
+    assert first.startswith(b"HTTP/1.1 200 ")
+    for _ in range(3):
+        sock.sendall(b"P")  # a byte of the next head now and then
+        time.sleep(0.1)
+    sock.sendall(request[:20])
+    assert _answer_or_close(sock) == b""  # closed, some 0.5 s after the next head began
