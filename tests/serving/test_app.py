@@ -103,3 +103,64 @@ def test_micro_batcher_options_are_checked():
         ServeOptions(max_wait_ms=-1)
     with pytest.raises(ConfigError, match="--max-chars"):
         ServeOptions(max_chars=0)
+
+
+def test_lone_surrogates_are_tagged_as_by_the_tagger(client, tagger):
+    """As `nerkit predict` reads them from JSONL: the JSON escape of a lone surrogate is accepted."""
+    text = "Obama \ud800 visited Paris.\udfff"
+    r = client.post("/entities", content=json.dumps({"text": text}), headers={"content-type": "application/json"})
+    assert r.status_code == 200 and r.json()["entities"] == tagger(text)
+
+
+def test_a_long_text_shares_model_calls_with_a_short_one(tagger):
+    """With a 300-sentence text in progress, a one-sentence request rides in the next model call
+    (calls are held at a gate, so no timing is involved), and both get the Tagger's entities."""
+    import asyncio
+    import threading
+
+    import httpx
+
+    from nerkit.serving.work import TaggerWork
+
+    class Gated(TaggerWork):
+        def __init__(self, tagger):
+            super().__init__(tagger)
+            self.gate, self.calls = threading.Semaphore(0), []
+
+        def run(self, units):
+            self.calls.append([" ".join(u.words) for u in units])
+            result = super().run(units)
+            self.gate.acquire()
+            return result
+
+    work = Gated(tagger)
+    long_text = " ".join(["Merkel met Obama in Berlin.", "Google opened an office in London."] * 150)
+    short = "Barack Obama visited Paris."
+    app = create_app(work, ServeOptions(max_chars=20_000, max_batch=4, max_wait_ms=0))
+    stats = app.state.batcher.stats
+
+    async def until(condition):
+        while not condition():
+            await asyncio.sleep(0.001)
+
+    async def scenario():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+            big = asyncio.create_task(c.post("/entities", json={"text": long_text}))
+            try:
+                work.gate.release(4)
+                await until(lambda: len(work.calls) == 5)  # the fifth call runs
+                small = asyncio.create_task(c.post("/entities", json={"text": short}))
+                await until(lambda: stats["requests"] == 2)  # the short request is queued
+                work.gate.release(1)
+                await until(lambda: len(work.calls) == 6)
+                sixth = work.calls[5]
+            finally:
+                work.gate.release(1000)
+            return sixth, await small, await big
+
+    sixth, small, big = asyncio.run(scenario())
+    assert "Barack Obama visited Paris ." in sixth and len(sixth) == 4  # beside three of the long text's
+    assert small.json()["entities"] == tagger(short)
+    assert big.json()["entities"] == tagger(long_text)
+    assert stats["largest_batch"] <= 4 and stats["units"] == 301

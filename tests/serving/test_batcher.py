@@ -61,3 +61,125 @@ def test_a_request_that_breaks_its_batch_fails_alone():
     assert [r.status_code for r in responses] == [200, 500, 200]
     assert "boom" in responses[1].json()["detail"]
     assert responses[2].json()["entities"][0]["text"] == "two"
+
+
+class UnitWork:
+    """Requests of many unit-sized parts: "big" is 60 units, anything else one; records every call."""
+
+    def __init__(self, pause: float = 0.01):
+        self.calls, self.pause = [], pause
+        self.lock = threading.Lock()
+
+    def split(self, texts):
+        from nerkit.serving.work import Plan
+
+        units = [f"{t}#{k}" for t in texts for k in range(60 if t == "big" else 1)]
+        return Plan(list(texts), units=units, costs=[1] * len(units))
+
+    def run(self, units):
+        with self.lock:
+            self.calls.append(list(units))
+        time.sleep(self.pause)
+        return [u.upper() for u in units]
+
+    def join(self, plan, results):
+        return [len(results)] if plan.texts == ["big"] else results
+
+    def big_units_run(self):
+        with self.lock:
+            return sum(u.startswith("big") for call in self.calls for u in call)
+
+
+class GatedWork(UnitWork):
+    """A model call finishes only when the test lets it (``gate.release()``): no timing involved."""
+
+    def __init__(self):
+        super().__init__(pause=0)
+        self.gate = threading.Semaphore(0)
+
+    def run(self, units):
+        result = super().run(units)
+        self.gate.acquire()
+        return result
+
+
+async def until(condition):
+    while not condition():
+        await asyncio.sleep(0.001)
+
+
+def test_a_small_request_is_not_held_behind_a_big_one():
+    """A small request queued while the big one's third call runs rides in the very next call,
+    beside the big one's units (first come, first served would put it after all 60)."""
+    from nerkit.serving.batcher import MicroBatcher
+
+    work = GatedWork()
+    batcher = MicroBatcher(work, max_units=4, max_cost=100, max_wait_ms=0)
+
+    async def scenario():
+        big = asyncio.create_task(batcher(["big"]))
+        try:
+            work.gate.release(2)
+            await until(lambda: len(work.calls) == 3)  # the third call runs (held at the gate)
+            small = asyncio.create_task(batcher(["small"]))
+            await until(lambda: batcher.stats["requests"] == 2)  # the small request is queued
+            work.gate.release(1)  # the third call ends; the fourth is taken
+            await until(lambda: len(work.calls) == 4)
+            fourth = list(work.calls[3])
+        finally:
+            work.gate.release(1000)  # never leave a call held
+        return fourth, await small, await big
+
+    fourth, small, big = asyncio.run(scenario())
+    assert small == ["SMALL#0"] and big == [60]
+    assert "small#0" in fourth and len(fourth) == 4, fourth  # shared with three of the big one's units
+    assert max(len(call) for call in work.calls) <= 4
+
+
+def test_units_are_taken_round_robin_within_the_word_budget():
+    from nerkit.serving.batcher import MicroBatcher
+    from nerkit.serving.work import Plan
+
+    class Costly(UnitWork):
+        def split(self, texts):
+            plan = super().split(texts)
+            plan.costs = [30] * len(plan.units)
+            return plan
+
+    work = Costly(pause=0.05)
+    batcher = MicroBatcher(work, max_units=32, max_cost=100, max_wait_ms=20)
+
+    async def scenario():
+        return await asyncio.gather(batcher(["big"]), batcher(["a"]), batcher(["b"]))
+
+    assert asyncio.run(scenario()) == [[60], ["A#0"], ["B#0"]]
+    assert all(len(call) <= 3 for call in work.calls)  # 3 x 30 words <= 100 < 4 x 30
+    # a and b arrive while the big request's first call runs; the next call takes one unit of each in turn.
+    shared = next(k for k, call in enumerate(work.calls) if "a#0" in call)
+    call = work.calls[shared]
+    assert shared <= 1 and len(call) == 3 and {"a#0", "b#0"} < set(call)  # and one unit of the big one
+    assert isinstance(work.split(["x"]), Plan)
+
+
+def test_time_limit_and_queue_limit_over_http():
+    """A request over --request-timeout gets 504 and its remaining units never run; one over
+    --max-queue gets 503 with Retry-After."""
+    work = UnitWork(pause=0.05)
+    app = create_app(work, ServeOptions(request_timeout=0.3, max_queue=1, max_batch=1, max_wait_ms=0))
+
+    async def scenario():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+            big = asyncio.create_task(c.post("/entities", json={"text": "big"}))
+            await asyncio.sleep(0.1)
+            busy = await c.post("/entities", json={"text": "small"})
+            slow = await big
+            at_limit = work.big_units_run()
+            await asyncio.sleep(0.3)  # six calls' time: any unit still queued would run now
+            return busy, slow, work.big_units_run() - at_limit, await c.post("/entities", json={"text": "small"})
+
+    busy, slow, after, later = asyncio.run(scenario())
+    assert busy.status_code == 503 and busy.headers["retry-after"] == "1" and "--max-queue" in busy.json()["detail"]
+    assert slow.status_code == 504 and "--request-timeout" in slow.json()["detail"]
+    assert after <= 1  # withdrawn: at most the call already running finished, the rest were skipped
+    assert later.status_code == 200 and later.json()["entities"] == "SMALL#0"

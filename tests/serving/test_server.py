@@ -27,7 +27,17 @@ def test_serve_reports_a_taken_port(capsys, trained_tiny, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "option,value", [("--max-chars", "0"), ("--max-batch", "0"), ("--max-wait-ms", "-1"), ("--port", "70000")]
+    "option,value",
+    [
+        ("--max-chars", "0"),
+        ("--max-batch", "0"),
+        ("--max-batch-words", "100"),  # below the longest sentence unit (128 words)
+        ("--max-wait-ms", "-1"),
+        ("--max-queue", "0"),
+        ("--request-timeout", "0"),
+        ("--read-timeout", "-1"),
+        ("--port", "70000"),
+    ],
 )
 def test_serve_checks_its_options(capsys, tmp_path, option, value):
     err = error_line(capsys, ["serve", "--model", str(tmp_path), option, value])
