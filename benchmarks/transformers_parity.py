@@ -33,7 +33,9 @@ def tag_with_transformers(directory: str, sentences: list[list[str]], precision:
 
     options = {"precision": precision} if precision else {}
     ner = pipeline("token-classification", model=directory, trust_remote_code=True, **options)
-    results = ner(sentences, is_split_into_words=True, aggregation_strategy="none", ignore_labels=[], batch_size=batch_size)
+    results = ner(
+        sentences, is_split_into_words=True, aggregation_strategy="none", ignore_labels=[], batch_size=batch_size
+    )
     return [[entry["entity"] for entry in sorted(words, key=lambda e: e["index"])] for words in results]
 
 
@@ -65,7 +67,10 @@ def main(argv=None) -> int:
     config = model.train_config
     data = nerkit.load(config.get("data", "wikigold"))
     _, test = nerkit.split(
-        data, test_fraction=config.get("test_fraction", 0.5), seed=config.get("seed", 100), by=config.get("split_by", "sentence")
+        data,
+        test_fraction=config.get("test_fraction", 0.5),
+        seed=config.get("seed", 100),
+        by=config.get("split_by", "sentence"),
     )
     options = {"precision": args.precision} if args.precision else {}
     started = time.perf_counter()

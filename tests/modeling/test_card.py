@@ -7,11 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from tests.cli_errors import error_line
 
 import nerkit
 from nerkit.modeling.card import NEW_CARD_FILE, card_is_generated
 from nerkit.modeling.upgrade import upgrade
-from tests.cli_errors import error_line
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "model-format-1"
 EVALUATION = {
@@ -49,7 +49,9 @@ def test_the_card_holds_data_licence_settings_scores_limitations_and_usage(wikig
     assert "| LOC | 0.9000 | 0.8000 | 0.8471 | 10 |" in card and "| PER | 0.6000 | 0.5000 | 0.5455 | 4 |" in card
     assert "| **micro avg** | 0.8000 | 0.7000 | 0.7467 | 14 |" in card and "(7 sentences)" in card
     assert "uncased" in card and "IO tags" in card and "English Wikipedia" in card  # limitations that hold
-    assert "trust_remote_code=True" in card and "nerkit.Tagger.load" in card and 'pipeline("token-classification"' in card
+    assert (
+        "trust_remote_code=True" in card and "nerkit.Tagger.load" in card and 'pipeline("token-classification"' in card
+    )
     assert json.loads((directory / "test_report.json").read_text()) == EVALUATION
     assert card_is_generated(card)
 

@@ -131,9 +131,7 @@ def test_aggregation_none_gives_one_entry_per_tagged_word(saved, hf_modules):
 
 def test_the_default_precision_is_the_models_own(saved, hf_modules):
     # "auto": bf16 where the CPU has it natively, as nerkit does; the two agree either way.
-    expected = [
-        [(e["label"], e["start"], e["end"]) for e in ents] for ents in nerkit.Tagger.load(saved)(TEXTS[:3])
-    ]
+    expected = [[(e["label"], e["start"], e["end"]) for e in ents] for ents in nerkit.Tagger.load(saved)(TEXTS[:3])]
     got = [[(e["entity_group"], e["start"], e["end"]) for e in ents] for ents in _pipeline(saved)(TEXTS[:3])]
     assert got == expected
 
@@ -168,7 +166,10 @@ def test_nerkit_loads_the_directory_with_its_answers(saved, trained_tiny, tmp_pa
     config = json.loads((saved / "config.json").read_text())
     assert meta["format_version"] == 2 and is_portable(saved)
     assert config["model_type"] == "nerkit" and config["auto_map"]["AutoModelForTokenClassification"]
-    assert config["custom_pipelines"]["token-classification"]["impl"] == "pipeline_nerkit.NerkitTokenClassificationPipeline"
+    assert (
+        config["custom_pipelines"]["token-classification"]["impl"]
+        == "pipeline_nerkit.NerkitTokenClassificationPipeline"
+    )
     sentences = [["Obama", "met", "Merkel", "in", "Paris", "."]]
     again = trained_tiny.save(tmp_path / "again")
     loaded = nerkit.load_model(again)

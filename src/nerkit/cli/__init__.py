@@ -250,7 +250,9 @@ def cmd_export(args) -> int:
 
 
 def cmd_upgrade(args) -> int:
-    print(f"saved {upgrade(args.model)} again: it now loads in transformers with trust_remote_code=True", file=sys.stderr)
+    print(
+        f"saved {upgrade(args.model)} again: it now loads in transformers with trust_remote_code=True", file=sys.stderr
+    )
     return 0
 
 

@@ -174,7 +174,8 @@ def _evaluation_section(evaluation: dict | None) -> str:
     return (
         f"## Evaluation\n\nEntity-level scores on the held-out test side{where}, seqeval "
         f"({evaluation.get('mode', 'default')} mode, {evaluation.get('scheme', 'IO')} tags), as `nerkit train` "
-        "measured them (also in `test_report.json`):\n\n" + _table(("type", "precision", "recall", "F1", "support"), rows)
+        "measured them (also in `test_report.json`):\n\n"
+        + _table(("type", "precision", "recall", "F1", "support"), rows)
     ) + "\n"
 
 

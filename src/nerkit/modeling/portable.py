@@ -37,8 +37,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import torch
-
 from ..errors import ModelError
 from ..version import __version__
 from .crf import LinearChainCRF

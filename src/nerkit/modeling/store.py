@@ -22,8 +22,8 @@ from ..encoding.windows import check_max_len
 from ..errors import ModelError
 from ..hardware import choose_device
 from ..labels import LabelMap, create_label_map
-from .crf import LinearChainCRF
 from .card import lowercases
+from .crf import LinearChainCRF
 from .model import NerModel, read_meta
 from .network import TokenClassifier, enable_casing, max_positions
 from .onnx import load_onnx
