@@ -30,6 +30,7 @@ as before; saving one again (``nerkit upgrade DIR``) rewrites it in this form.
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 import tempfile
@@ -69,7 +70,9 @@ def write_portable(directory: Path, model) -> None:
     encoder_config.id2label = dict(model.label_map.id2label)
     encoder_config.label2id = dict(model.label_map.label2id)
     config = NerkitConfig(
-        encoder_config=encoder_config,
+        # A copy: a config taken in as a sub-config loses its attention implementation,
+        # and the model being saved must keep running as it did.
+        encoder_config=copy.deepcopy(encoder_config),
         casing=model.casing,
         use_crf=model.crf is not None,
         tags=list(model.label_map.tags),
