@@ -114,7 +114,8 @@ def lowercases(tokenizer) -> bool:
 
 def _model_section(model) -> str:
     encoder = model.network.config
-    name = Path(str(getattr(encoder, "_name_or_path", "") or "")).name or "?"
+    source = Path(str(getattr(encoder, "_name_or_path", "") or "?"))
+    name = "/".join(source.parts[-2:]) if source.is_absolute() else str(source)  # a hub name, or where it was
     shape = f"{getattr(encoder, 'num_hidden_layers', '?')} layers, hidden size {getattr(encoder, 'hidden_size', '?')}"
     rows = [
         ("encoder", f"`{encoder.model_type}` ({shape}), fine-tuned from `{name}`"),
