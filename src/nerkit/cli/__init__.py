@@ -12,7 +12,8 @@ Every command is a library call with the same names: ``train`` is
 is :func:`nerkit.inference.files.predict_file` (with ``--engine ray``
 :func:`nerkit.predict_ray`), ``serve`` is :func:`nerkit.serving.serve`,
 ``cv`` is :func:`nerkit.analysis.cross_validate`, ``report`` is
-:func:`nerkit.analysis.write_error_page` and ``export`` is :func:`nerkit.modeling.export_onnx`.
+:func:`nerkit.analysis.write_error_page`, ``export`` is :func:`nerkit.modeling.export_onnx` and
+``upgrade`` is :func:`nerkit.modeling.upgrade.upgrade`.
 Flags are made from the dataclasses that own the options (:mod:`nerkit.cli.flags`).
 Bad input ends with one line on stderr naming the problem and the fix, and exit status 2.
 
@@ -42,6 +43,7 @@ from ..inference.files import SHARD_SIZE, predict_file, predict_in_processes
 from ..modeling.onnx import export_onnx
 from ..modeling.options import InferenceOptions
 from ..modeling.store import BACKENDS, load_model
+from ..modeling.upgrade import upgrade
 from ..parallel.group import teardown
 from ..scaling.ray_engine import ENGINES, RayOptions, check_engine, predict_ray
 from ..serving.app import ServeOptions
@@ -172,10 +174,16 @@ def _add_export(sub) -> None:
     x.set_defaults(func=cmd_export)
 
 
+def _add_upgrade(sub) -> None:
+    u = sub.add_parser("upgrade", help="save a model again in the current format (transformers custom code, card)")
+    u.add_argument("--model", required=True, help="the model directory, rewritten in place")
+    u.set_defaults(func=cmd_upgrade)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="nerkit", description="Fine-tune, evaluate and serve BERT-family NER taggers.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for add in (_add_train, _add_evaluate, _add_predict, _add_serve, _add_cv, _add_report, _add_export):
+    for add in (_add_train, _add_evaluate, _add_predict, _add_serve, _add_cv, _add_report, _add_export, _add_upgrade):
         add(sub)
     return parser
 
@@ -257,6 +265,13 @@ def cmd_export(args) -> int:
     written = export_onnx(load_model(args.model, device="cpu"), args.output, int8=args.int8, overwrite=args.overwrite)
     print(
         f"wrote {', '.join(map(str, written))}; load with load_model({args.output!r}, backend='onnx')", file=sys.stderr
+    )
+    return 0
+
+
+def cmd_upgrade(args) -> int:
+    print(
+        f"saved {upgrade(args.model)} again: it now loads in transformers with trust_remote_code=True", file=sys.stderr
     )
     return 0
 

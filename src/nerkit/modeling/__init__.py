@@ -3,8 +3,10 @@
 Modules: :mod:`~nerkit.modeling.crf` (the linear-chain CRF), :mod:`~nerkit.modeling.network`
 (the token classifier that owns it), :mod:`~nerkit.modeling.options` (inference options
 saved with a model), :mod:`~nerkit.modeling.model` (:class:`NerModel` and its saved form),
-:mod:`~nerkit.modeling.store` (build, load) and :mod:`~nerkit.modeling.onnx` (export and
-onnxruntime).
+:mod:`~nerkit.modeling.store` (build, load), :mod:`~nerkit.modeling.onnx` (export and
+onnxruntime), :mod:`~nerkit.modeling.portable` (the saved form plain transformers runs, with
+the custom code of :mod:`~nerkit.modeling.remote`), :mod:`~nerkit.modeling.card` (the model
+card) and :mod:`~nerkit.modeling.upgrade` (an older directory saved again).
 """
 
 from .crf import LinearChainCRF

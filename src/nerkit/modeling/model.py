@@ -6,12 +6,15 @@
 (('O', 'I-LOC', 'I-MISC', 'I-ORG', 'I-PER'), 'IO', 32)
 >>> model.save("runs/copy")                                     # doctest: +SKIP
 
-A saved directory is a plain ``transformers`` token-classification model
-(``config.json`` with ``id2label``, ``model.safetensors``, the tokenizer) plus
-``nerkit.json`` with what nerkit adds: the label map, the window length, casing, the tag
-schemes, the CRF's few numbers, the training history and options, and the inference
-options. Every field saved there is marked ``saved`` below, so writing and reading the
-file cannot drift apart; a field missing from an older file takes its default.
+A saved directory (format 2) is a transformers model with its own custom code
+(:mod:`nerkit.modeling.portable`: ``config.json`` of ``model_type`` ``"nerkit"``,
+``model.safetensors`` with the whole network, the code that runs it, the tokenizer), a
+model card (``README.md``, :mod:`nerkit.modeling.card`), the held-out evaluation when
+there was one (``test_report.json``), and ``nerkit.json`` with what nerkit reads: the label
+map, the window length, casing, the tag schemes, the CRF's few numbers, the training
+history and options, and the inference options. Every field saved there is marked
+``saved`` below, so writing and reading the file cannot drift apart; a field missing from
+an older file takes its default. Format 1 (a plain transformers ``config.json``) still loads.
 
 >>> sorted(SAVED)
 ['casing', 'history', 'inference', 'label_scheme', 'max_len', 'output_scheme', 'train_config']
@@ -31,11 +34,13 @@ import torch
 
 from ..errors import ModelError
 from ..labels import LabelMap
+from .card import REPORT_FILE, write_card
 from .options import InferenceOptions
+from .portable import write_portable
 
 __all__ = ["NerModel", "META_FILE", "FORMAT_VERSION", "read_meta", "holds_model"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: config.json of model_type nerkit with custom code (modeling/portable.py)
 META_FILE = "nerkit.json"
 
 
@@ -115,8 +120,13 @@ class NerModel:
                 values[f.name] = read(meta[_key(f)])
         return values
 
-    def save(self, directory: str | os.PathLike, overwrite: bool = False) -> Path:
-        """Write the model to ``directory`` atomically (a temporary folder, then a rename)."""
+    def save(self, directory: str | os.PathLike, overwrite: bool = False, evaluation: dict | None = None) -> Path:
+        """Write the model to ``directory`` atomically (a temporary folder, then a rename).
+
+        ``evaluation`` (a held-out report, ``Report.to_dict()``) goes to ``test_report.json``
+        and into the model card; see :func:`nerkit.modeling.card.write_card` for a card
+        the user edited.
+        """
         directory = Path(directory)
         if holds_model(directory) and not overwrite:
             raise ModelError(
@@ -125,12 +135,12 @@ class NerModel:
         directory.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
         try:
-            encoder = self.network.encoder
-            encoder.config.id2label = dict(self.label_map.id2label)
-            encoder.config.label2id = dict(self.label_map.label2id)
-            encoder.save_pretrained(tmp, safe_serialization=True)
+            write_portable(tmp, self)
             self.tokenizer.save_pretrained(tmp)
             (tmp / META_FILE).write_text(json.dumps(self.meta(), indent=2) + "\n")
+            if evaluation is not None:
+                (tmp / REPORT_FILE).write_text(json.dumps(evaluation, indent=2) + "\n")
+            write_card(tmp, self, evaluation, previous=directory)
             _replace(directory, tmp)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -22,10 +22,12 @@ from ..encoding.windows import check_max_len
 from ..errors import ModelError
 from ..hardware import choose_device
 from ..labels import LabelMap, create_label_map
+from .card import lowercases
 from .crf import LinearChainCRF
 from .model import NerModel, read_meta
 from .network import TokenClassifier, enable_casing, max_positions
 from .onnx import load_onnx
+from .portable import as_pretrained, is_portable, read_portable
 
 __all__ = ["EMBEDDED", "PRESETS", "BACKENDS", "build", "load_model", "resolve_source", "embedded_model_dir"]
 
@@ -86,15 +88,6 @@ def _quiet_transformers():
         pass
 
 
-def _lowercases(tokenizer) -> bool:
-    if getattr(tokenizer, "do_lower_case", False):
-        return True
-    try:
-        return tokenizer.backend_tokenizer.normalizer.normalize_str("AbC") == "abc"
-    except Exception:  # tokenizers without a normalizer
-        return False
-
-
 def build(
     source: str | os.PathLike | None = None,
     labels=None,
@@ -119,14 +112,15 @@ def build(
     path = resolve_source(source)
     _quiet_transformers()
     try:
-        tokenizer = AutoTokenizer.from_pretrained(path)
-        encoder = AutoModelForTokenClassification.from_pretrained(
-            path,
-            num_labels=label_map.num_labels,
-            id2label=dict(label_map.id2label),
-            label2id=dict(label_map.label2id),
-            ignore_mismatched_sizes=True,
-        )
+        with as_pretrained(path) as plain:  # a nerkit model directory gives its encoder
+            tokenizer = AutoTokenizer.from_pretrained(plain)
+            encoder = AutoModelForTokenClassification.from_pretrained(
+                plain,
+                num_labels=label_map.num_labels,
+                id2label=dict(label_map.id2label),
+                label2id=dict(label_map.label2id),
+                ignore_mismatched_sizes=True,
+            )
     except OSError as exc:
         raise ModelError(
             f"could not load model '{source}': {str(exc).splitlines()[0]}; offline, use the embedded default "
@@ -134,7 +128,7 @@ def build(
         ) from None
     if not getattr(tokenizer, "is_fast", False):
         raise ModelError(f"model '{source}' has no fast tokenizer; nerkit needs one to align words and pieces")
-    casing = _lowercases(tokenizer) if casing is None else casing
+    casing = lowercases(tokenizer) if casing is None else casing
     casing = enable_casing(encoder) if casing else False
     limit = max_positions(encoder.config)
     max_len = check_max_len(max_len or min(512, limit), limit)
@@ -167,14 +161,18 @@ def load_model(directory: str | os.PathLike, device=None, backend: str = BACKEND
     _check_folder(directory)
     _quiet_transformers()
     meta = read_meta(directory)
-    encoder = _load_encoder(directory)
+    # Format 2 holds the whole network in nerkit's own form; format 1 a plain transformers model.
+    network = read_portable(directory) if is_portable(directory) else None
+    encoder = network.encoder if network is not None else _load_encoder(directory)
     tokenizer = _load_tokenizer(directory)
     if "label_map" in meta:
         label_map = LabelMap.from_dict(meta["label_map"])
     else:
         label_map = LabelMap.from_id2label(encoder.config.id2label, trailing_tag=None)
-    crf = LinearChainCRF(label_map.num_labels).load_dict(meta["crf"]) if meta.get("crf") else None
-    network = TokenClassifier(encoder, crf).to(choose_device(device)).eval()
+    if network is None:
+        crf = LinearChainCRF(label_map.num_labels).load_dict(meta["crf"]) if meta.get("crf") else None
+        network = TokenClassifier(encoder, crf)
+    network = network.to(choose_device(device)).eval()
     fields = NerModel.fields_from_meta(meta, min(512, max_positions(encoder.config)))
     return NerModel(network, tokenizer, label_map, **fields)
 
@@ -220,4 +218,5 @@ def _load_encoder(directory: Path):
 def _load_tokenizer(directory: Path):
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(directory)
+    # Never run code from a model directory (format 2's config.json names custom code).
+    return AutoTokenizer.from_pretrained(directory, trust_remote_code=False)

@@ -144,9 +144,8 @@ def run_train_job(job: TrainJob, config: TrainConfig | None = None) -> TrainResu
     report = evaluate(ner, test, ctx=ctx)  # each process tags its share; all get the same report
     if not ctx.is_main:  # only rank 0 writes
         return TrainResult(None, report, seconds)
-    ner.save(job.output, overwrite=job.overwrite)
     report.extra = {"train_seconds": round(seconds, 1), "train_sentences": len(train), "test_sentences": len(test)}
-    (Path(job.output) / "test_report.json").write_text(report.to_json() + "\n")
+    ner.save(job.output, overwrite=job.overwrite, evaluation=report.to_dict())  # test_report.json and the card
     if not job.keep_checkpoints:  # the saved model supersedes them
         checkpoint.remove(config.checkpoint_dir)
     return TrainResult(ner, report, seconds)
