@@ -15,6 +15,7 @@ tagged. CoNLL and line input can be tagged by several processes in crash-safe sh
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -28,6 +29,7 @@ from ..data.documents import BadLine, chunks, guess_format, read_documents, to_j
 from ..errors import ConfigError, DataError
 from ..modeling.options import InferenceOptions
 from ..modeling.store import BACKENDS, load_model
+from ..outputs import atomic_file, check_output_file
 from ..parallel.group import Context, env_world_size, setup
 from ..parallel.launcher import launch
 from ..parallel.shards import plan_shards, remove_shards, run_shards
@@ -93,6 +95,7 @@ def predict_file(
     """
     InferenceOptions().updated(**options)  # checks the options before any work
     fmt = input_format(input, fmt)
+    _check_outputs(output, html)
     if shard_dir or env_world_size() > 1:
         if not shard_dir:
             raise ConfigError("tagging in several processes needs --shard-dir, a folder all of them can reach")
@@ -108,11 +111,29 @@ def predict_file(
     data = _read_sentences(input, fmt)
     model = load_model(model_dir, backend=backend)
     prediction = predict(model, data.sentences, **options)
-    write_conll(output or sys.stdout, data.sentences, prediction.tags, doc_ids=data.doc_ids if fmt == "conll" else None)
+    _write_conll(output, data.sentences, prediction.tags, doc_ids=data.doc_ids if fmt == "conll" else None)
     if html:
         pages = (word_entities(*x) for x in zip(data.sentences, prediction.tags, prediction.scores))
-        Path(html).write_text(render_html(pages), encoding="utf-8")
+        with atomic_file(html) as f:
+            f.write(render_html(pages))
     return Tagged(f"tagged {len(data)} sentences into {output}" if output else None)
+
+
+def _check_outputs(output: str | None, html: str | None) -> None:
+    """Both outputs writable, checked before the model is loaded or anything is tagged."""
+    if output:
+        check_output_file(output, "--output")
+    if html:
+        check_output_file(html, "--html")
+
+
+def _write_conll(output: str | None, sentences, tags, doc_ids) -> None:
+    """CoNLL to stdout, or to ``output`` whole (a temporary file moved into place)."""
+    if not output:
+        write_conll(sys.stdout, sentences, tags, doc_ids=doc_ids)
+        return
+    with atomic_file(output, newline="\n") as f:
+        write_conll(f, sentences, tags, doc_ids=doc_ids)
 
 
 def _check_shards(fmt: str, html: str | None, shard_size: int) -> None:
@@ -149,6 +170,7 @@ def predict_in_processes(
     InferenceOptions().updated(**options)  # checks the options before any work
     fmt = input_format(input, fmt)
     _check_shards(fmt, html, shard_size)
+    _check_outputs(output, None)
     if not output and not shard_dir:
         raise ConfigError("--nproc needs --output (or --shard-dir) for the shards it writes")
     folder = shard_dir or f"{output}.shards"
@@ -184,7 +206,7 @@ def predict_shards(
     done, tags = run_shards(plan, data.sentences, ctx, lambda part: predict(model, part, **options).tags)
     if not ctx.is_main:
         return None
-    write_conll(output or sys.stdout, data.sentences, tags, doc_ids=data.doc_ids if fmt == "conll" else None)
+    _write_conll(output, data.sentences, tags, doc_ids=data.doc_ids if fmt == "conll" else None)
     return f"tagged {len(data)} sentences in {plan.count} shards ({done} finished before)" + (
         f" into {output}" if output else ""
     )
@@ -217,11 +239,13 @@ class DocumentCounts:
 def tag_documents(
     tagger: Tagger, input: str, output: str | None, fmt: str, html: str | None = None, progress: bool = True
 ) -> DocumentCounts:
-    """Raw-text or JSONL documents (``input``, ``-`` for stdin) to JSONL with entities, streamed."""
+    """Raw-text or JSONL documents (``input``, ``-`` for stdin) to JSONL with entities, streamed.
+
+    ``output`` (and ``html``) are written whole or not at all: a temporary file beside each is
+    moved into place only when every document was read, so a failure keeps what was there.
+    """
     from tqdm import tqdm
 
-    source = sys.stdin.buffer if input == "-" else open(input, "rb")
-    target = sys.stdout.buffer if not output else open(output, "wb")
     size = None if input == "-" else os.path.getsize(input)
     bar = tqdm(
         total=size,
@@ -233,29 +257,32 @@ def tag_documents(
         dynamic_ncols=True,
     )
     counts, page = DocumentCounts(), [] if html else None
-
-    def lines():
-        for line in source:
-            bar.update(len(line))
-            yield line
-
     try:
-        documents = _good(read_documents(lines(), fmt), counts, bar)
-        # Bounded chunks: memory stays constant however long the input is.
-        for chunk in chunks(documents, tagger.options.batch_size * 4, 1_000_000, size=lambda d: len(d.text)):
-            _write_chunk(tagger, chunk, target, counts, page)
+        with contextlib.ExitStack() as stack:
+            source = sys.stdin.buffer if input == "-" else stack.enter_context(open(input, "rb"))
+            target = sys.stdout.buffer if not output else stack.enter_context(atomic_file(output, "wb"))
+            documents = _good(_counted_lines(source, bar), fmt, counts, bar)
+            # Bounded chunks: memory stays constant however long the input is.
+            for chunk in chunks(documents, tagger.options.batch_size * 4, 1_000_000, size=lambda d: len(d.text)):
+                _write_chunk(tagger, chunk, target, counts, page)
+            counts.summary(input, output)  # no documents at all: an error, before anything is replaced
     finally:
         bar.close()
-        _close(source, sys.stdin.buffer)
-        _close(target, sys.stdout.buffer)
     if page is not None and (counts.documents or counts.bad):
-        Path(html).write_text(render_html(page), encoding="utf-8")
+        with atomic_file(html) as f:
+            f.write(render_html(page))
     return counts
 
 
-def _good(items, counts: DocumentCounts, bar):
-    """The documents among ``items``; bad lines are counted and the first few reported."""
-    for item in items:
+def _counted_lines(source, bar):
+    for line in source:
+        bar.update(len(line))
+        yield line
+
+
+def _good(lines, fmt: str, counts: DocumentCounts, bar):
+    """The documents among ``lines``; bad lines are counted and the first few reported."""
+    for item in read_documents(lines, fmt):
         if isinstance(item, BadLine):
             counts.bad += 1
             counts.first_bad = counts.first_bad or item.line
@@ -273,8 +300,3 @@ def _write_chunk(tagger: Tagger, chunk, target: IO[bytes], counts: DocumentCount
         if page is not None:
             page.append((doc.text, entities))
     target.flush()
-
-
-def _close(stream, standard) -> None:
-    if stream is not standard:
-        stream.close()
