@@ -28,7 +28,16 @@ from .model import NerModel
 from .network import TokenClassifier, enable_casing, max_positions
 from .onnx import load_onnx
 
-__all__ = ["EMBEDDED", "PRESETS", "BACKENDS", "build", "load_model", "resolve_source", "embedded_model_dir"]
+__all__ = [
+    "EMBEDDED",
+    "PRESETS",
+    "BACKENDS",
+    "build",
+    "load_model",
+    "resolve_source",
+    "check_source",
+    "embedded_model_dir",
+]
 
 EMBEDDED = "embedded"
 BACKENDS = ("torch", "onnx", "onnx-int8")  # the first is the default
@@ -77,6 +86,15 @@ def resolve_source(source: str | os.PathLike | None) -> str:
     return text
 
 
+def check_source(source: str | os.PathLike | None) -> str:
+    """:func:`resolve_source`, and a local directory checked whole (like :func:`load_model` does)."""
+    path = resolve_source(source)
+    if Path(path).is_dir():
+        _check_folder(Path(path))
+        check_model_dir(path)
+    return path
+
+
 def _quiet_transformers():
     from transformers.utils import logging as hf_logging
 
@@ -117,10 +135,7 @@ def build(
         if labels is None:
             raise ModelError("build() needs labels (a list of tags) or a label_map")
         label_map = create_label_map(labels, trailing_tag=None)
-    path = resolve_source(source)
-    if Path(path).is_dir():  # a local model: checked whole, like load_model's
-        _check_folder(Path(path))
-        check_model_dir(path)
+    path = check_source(source)
     _quiet_transformers()
     try:
         tokenizer = AutoTokenizer.from_pretrained(path)

@@ -32,6 +32,7 @@ from ..evaluation.evaluate import evaluate
 from ..evaluation.heldout import record_split
 from ..evaluation.scores import Report
 from ..modeling.model import NerModel, holds_model
+from ..modeling.store import check_source
 from ..options import flag
 from ..outputs import atomic_file, check_output_dir
 from ..parallel.group import setup
@@ -83,6 +84,8 @@ class TrainJob:
         if self.split_by not in SPLIT_BY:
             raise ConfigError(f"split_by (--split-by) must be 'sentence' or 'document', got {self.split_by!r}")
         check_output_dir(self.output, "--output")  # before any data is read or any step is trained
+        if self.model is not None and Path(self.model).is_dir():
+            check_source(self.model)  # a damaged --model directory: one line before the data is read
         if holds_model(Path(self.output)) and not self.overwrite:
             raise ConfigError(f"{self.output} already holds a model; pass --overwrite or choose another --output")
 
