@@ -39,7 +39,7 @@ from ..inference.files import SHARD_SIZE, predict_file, predict_in_processes
 from ..modeling.onnx import export_onnx
 from ..modeling.options import InferenceOptions
 from ..modeling.store import BACKENDS, load_model
-from ..outputs import check_output_dir
+from ..outputs import check_output_dir, check_output_file
 from ..parallel.group import teardown
 from ..serving.app import ServeOptions
 from ..serving.server import serve
@@ -229,6 +229,8 @@ def cmd_serve(args) -> int:
 
 def cmd_cv(args) -> int:
     plan, options = FoldPlan(**given(args, FoldPlan)), given(args, TrainConfig)
+    if args.output:
+        check_output_file(args.output)  # before the data is read
     data = load(args.data, tag_column=args.tag_column)
 
     def on_fold(fold):

@@ -31,6 +31,7 @@ from ..errors import ConfigError
 from ..evaluation.evaluate import evaluate
 from ..evaluation.heldout import record_split
 from ..evaluation.scores import Report
+from ..labels import detect_scheme
 from ..modeling.model import NerModel, holds_model
 from ..modeling.store import check_source
 from ..options import flag
@@ -113,6 +114,9 @@ def _sides(job: TrainJob, seed: int) -> tuple[Dataset, Dataset, Dataset | None, 
     """Training, test and validation data, as the job asks, and the record of the split saved with the model."""
     data = load(job.data, tag_column=job.tag_column)
     test_data = load(job.test_data, tag_column=job.tag_column) if job.test_data else None
+    for tagged in (data, test_data):  # a malformed tag is one line now, not after the model is built
+        if tagged is not None:
+            detect_scheme(tagged.labels)
     if test_data is not None:
         train, test = data, test_data
     else:
