@@ -13,6 +13,10 @@ import subprocess
 import sys
 import textwrap
 
+from nerkit.data.documents import MAX_DOCUMENT_CHARS, BadLine, read_documents
+from nerkit.text.sentences import MAX_SENTENCE_WORDS, sentence_spans
+from nerkit.text.words import split_words
+
 BIG = 4_000_000  # characters: about 280 MB in the tokenizer uncut
 BOUND_MB = 120  # the growth allowed for all the big inputs (each is a few copies of 4 MB in Python)
 FORMATS = ("lines", "text", "jsonl", "conll")
@@ -45,9 +49,10 @@ _SCRIPT = textwrap.dedent(
 
 
 def _inputs(folder, word: str, size: str) -> None:
+    document = word[: MAX_DOCUMENT_CHARS - 100]  # a document may be at most that long (longer ones are refused)
     (folder / f"{size}.lines").write_text(f"Obama visited {word} .\n")
-    (folder / f"{size}.text").write_text(f"Obama visited {word} .\n")
-    (folder / f"{size}.jsonl").write_text(json.dumps({"id": 1, "text": f"Obama visited {word} ."}) + "\n")
+    (folder / f"{size}.text").write_text(f"Obama visited {document} .\n")
+    (folder / f"{size}.jsonl").write_text(json.dumps({"id": 1, "text": f"Obama visited {document} ."}) + "\n")
     (folder / f"{size}.conll").write_text(f"Obama I-PER\n{word} O\nParis I-LOC\n")
 
 
@@ -67,6 +72,24 @@ def test_lines_of_megabytes_without_spaces_are_tagged_in_bounded_memory(trained_
     assert words[:2] == ["Obama", "visited"] and len(words[2]) == BIG and words[3] == "."  # written back whole
     for fmt in ("text", "jsonl"):
         record = json.loads((tmp_path / f"big.{fmt}.out").read_text())
-        assert len(record["text"]) == BIG + len("Obama visited  .")
+        assert len(record["text"]) == MAX_DOCUMENT_CHARS - 100 + len("Obama visited  .")
         for entity in record["entities"]:
             assert record["text"][entity["start"] : entity["end"]] == entity["text"]
+
+
+def test_a_document_over_the_limit_is_refused_with_the_limit_and_the_others_read():
+    lines = [b"Paris.\n", b"a" * (MAX_DOCUMENT_CHARS + 1) + b"\n", b"x" * (5 * MAX_DOCUMENT_CHARS) + b"\n"]
+    lines.append(json.dumps({"text": "b " * MAX_DOCUMENT_CHARS}).encode() + b"\n")
+    text = list(read_documents(lines[:3], "text"))
+    assert text[0].text == "Paris." and all(isinstance(item, BadLine) for item in text[1:])
+    assert "1,000,001 characters long, over the limit of 1,000,000" in text[1].problem
+    assert "bytes long" in text[2].problem
+    assert isinstance(next(iter(read_documents(lines[3:], "jsonl"))), BadLine)
+
+
+def test_a_run_of_words_without_a_sentence_end_is_cut_every_max_sentence_words():
+    text = "word " * (2 * MAX_SENTENCE_WORDS + 10) + "end. Next one."
+    spans = sentence_spans(text, split_words(text))
+    n = 2 * MAX_SENTENCE_WORDS + 12
+    assert spans == [(0, MAX_SENTENCE_WORDS), (MAX_SENTENCE_WORDS, 2 * MAX_SENTENCE_WORDS), (2 * MAX_SENTENCE_WORDS, n),
+                     (n, n + 3)]  # fmt: skip
