@@ -104,3 +104,16 @@ def test_a_killed_save_is_cleaned_by_the_next_save(trained_tiny, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
     trained_tiny.save(tmp_path / "model", overwrite=True)  # replacing leaves nothing beside it either
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+
+
+def test_a_link_or_a_device_is_written_through_never_replaced(tmp_path):
+    real = tmp_path / "real.txt"
+    real.write_text("old\n")
+    link = tmp_path / "link.txt"
+    link.symlink_to(real)
+    with atomic_file(link) as f:
+        f.write("new\n")
+    assert link.is_symlink() and real.read_text() == "new\n"
+    with atomic_file(os.devnull) as f:  # a character device: written to, still a device
+        f.write("gone\n")
+    assert not os.path.isfile(os.devnull)

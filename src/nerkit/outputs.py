@@ -102,9 +102,14 @@ def temp_path(target: Path) -> Path:
 def atomic_file(path, mode: str = "w", encoding: str | None = "utf-8", newline: str | None = None) -> Iterator:
     """Open a temporary file beside ``path``; on success it replaces ``path``, on failure it is removed."""
     path = Path(path)
+    binary = "b" in mode
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        # /dev/stdout (a link), a named pipe, a user's link: written through, never replaced.
+        with open(path, mode, encoding=None if binary else encoding, newline=None if binary else newline) as f:
+            yield f
+        return
     remove_stale(path.parent, path.name)
     tmp = temp_path(path)
-    binary = "b" in mode
     try:
         with open(tmp, mode, encoding=None if binary else encoding, newline=None if binary else newline) as f:
             yield f
