@@ -137,3 +137,15 @@ def test_evaluate_and_report_give_the_training_runs_own_test_score(tiny_conll, t
     assert nerkit.evaluate(model, nerkit.held_out(model, nerkit.load(tiny_conll)).data).f1 == trained["f1"]
     err = error_line(capsys, ["evaluate", "--model", str(out), "--data", str(tiny_conll), "--all", "--seed", "1"])
     assert "--all scores all of --data" in err
+
+
+def test_an_old_model_without_a_record_is_scored_whole_and_says_so(tiny_conll, capsys):
+    from pathlib import Path
+
+    fixture = Path(__file__).parent.parent / "fixtures" / "model-format-1"
+    assert main(["evaluate", "--model", str(fixture), "--data", str(tiny_conll)]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == (
+        "scored all of tiny.conll: 8 sentences (the model records no training data, "
+        "so nerkit cannot tell whether it was trained on them)"
+    )
