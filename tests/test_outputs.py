@@ -117,3 +117,14 @@ def test_a_link_or_a_device_is_written_through_never_replaced(tmp_path):
     with atomic_file(os.devnull) as f:  # a character device: written to, still a device
         f.write("gone\n")
     assert not os.path.isfile(os.devnull)
+
+
+def test_older_versions_temporaries_are_removed_by_age_alone(tmp_path):
+    from nerkit.outputs import OLD_STYLE_AFTER
+
+    old, recent = tmp_path / ".model.k3x_9ab2", tmp_path / ".model.q7w2e4r1"  # tempfile.mkdtemp(prefix=".model.")
+    old.mkdir()
+    recent.mkdir()
+    long_ago = time.time() - OLD_STYLE_AFTER - 60
+    os.utime(old, (long_ago, long_ago))
+    assert remove_stale(tmp_path, "model") == [old] and recent.exists()
