@@ -5,6 +5,9 @@
 >>> train, test = nerkit.split(data, test_fraction=0.5, seed=100)   # the recipe's split
 >>> model = nerkit.fit(train)                                        # doctest: +SKIP
 >>> print(nerkit.evaluate(model, test))                              # doctest: +SKIP
+>>> model.save("runs/m")                                             # doctest: +SKIP
+>>> saved = nerkit.load_model("runs/m")                              # doctest: +SKIP
+>>> nerkit.evaluate(saved, nerkit.held_out(saved, data).data)        # doctest: +SKIP
 >>> nerkit.predict(model, [["Paris", "is", "lovely"]]).tags          # doctest: +SKIP
 [['I-LOC', 'O', 'O']]
 >>> nerkit.Tagger(model)("Barack Obama visited Paris.")              # doctest: +SKIP
@@ -18,7 +21,7 @@ The package is layered; each layer uses only those below it (checked by import-l
 
 from .data import Dataset, from_dataframe, kfold, load, split, subsample, to_dataframe, unique_labels, validation_split
 from .errors import ConfigError, DataError, ModelError, NerkitError
-from .evaluation import Report, evaluate, score
+from .evaluation import Report, evaluate, held_out, score
 from .inference import Prediction, Tagger, predict
 from .labels import LabelMap, create_label_map
 from .modeling import InferenceOptions, NerModel, build, load_model
@@ -52,6 +55,7 @@ __all__ = [
     "Report",
     "score",
     "evaluate",
+    "held_out",
     "NerkitError",
     "DataError",
     "ConfigError",

@@ -67,7 +67,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-from .errors import ConfigError, DataError, ModelError
+from .errors import ConfigError, DataError, ModelError, excerpt
 
 __all__ = [
     "TRAILING_TAG",
@@ -124,26 +124,28 @@ def _split_cached(tag: str) -> tuple[str, str | None]:
     head, sep, rest = tag.partition("-")
     if not sep:
         if tag in ("B", "I", "E", "S"):
-            raise DataError(f"tag {tag!r} has a prefix but no entity type; write it as {tag}-TYPE (e.g. {tag}-ENT)")
+            raise DataError(
+                f"tag {excerpt(tag)} has a prefix but no entity type; write it as {tag}-TYPE (e.g. {tag}-ENT)"
+            )
         if not tag or tag != tag.strip() or any(c.isspace() for c in tag):
-            raise DataError(f"tag {tag!r} is empty or contains spaces; tags are {_TAG_FORMS}")
+            raise DataError(f"tag {excerpt(tag)} is empty or contains spaces; tags are {_TAG_FORMS}")
         return "I", tag
     if len(head) != 1:
         raise DataError(
-            f"tag {tag!r} does not start with a one-letter prefix; tags are {_TAG_FORMS} "
+            f"tag {excerpt(tag)} does not start with a one-letter prefix; tags are {_TAG_FORMS} "
             "(suffix-style tags like PER-B must be rewritten as B-PER)"
         )
     if head not in "BIES":
         hint = " (BILOU's L-/U- are BIOES's E-/S-; rename them)" if head in "LU" else ""
-        raise DataError(f"tag {tag!r} has unknown prefix {head!r}; tags are {_TAG_FORMS}{hint}")
+        raise DataError(f"tag {excerpt(tag)} has unknown prefix {head!r}; tags are {_TAG_FORMS}{hint}")
     if not rest or rest != rest.strip() or any(c.isspace() for c in rest):
-        raise DataError(f"tag {tag!r} has an empty entity type or one with spaces; write it as {head}-TYPE")
+        raise DataError(f"tag {excerpt(tag)} has an empty entity type or one with spaces; write it as {head}-TYPE")
     return head, rest
 
 
 def _split(tag: object, where: str) -> tuple[str, str | None]:
     if not isinstance(tag, str):
-        raise DataError(f"{where}tag {tag!r} is not a string; tags are {_TAG_FORMS}")
+        raise DataError(f"{where}tag {excerpt(tag)} is not a string; tags are {_TAG_FORMS}")
     try:
         return _split_cached(tag)
     except DataError as e:
@@ -198,7 +200,7 @@ def tags_to_spans(tags: Sequence[str], scheme: str | None = None) -> list[tuple[
             p, t = _split(tags[i], f"position {i}: ")
             if allowed is not None and p not in allowed:
                 raise DataError(
-                    f"position {i}: tag {tags[i]!r} is not a {scheme} tag; fix the data, "
+                    f"position {i}: tag {excerpt(tags[i])} is not a {scheme} tag; fix the data, "
                     "pass the scheme it uses, or scheme=None to accept any"
                 )
         else:
@@ -237,19 +239,19 @@ def spans_to_tags(spans: Iterable[Sequence], length: int, scheme: str = "BIO") -
             etype, start, end = span
             start, end = operator.index(start), operator.index(end)
         except (TypeError, ValueError):
-            raise DataError(f"span {span!r} is not (type, start, end) with integer start and end") from None
+            raise DataError(f"span {excerpt(span)} is not (type, start, end) with integer start and end") from None
         if not 0 <= start < end <= length:
             raise DataError(
-                f"span {span!r} is empty or outside the {length} words; spans are "
+                f"span {excerpt(span)} is empty or outside the {length} words; spans are "
                 "(type, start, end) with 0 <= start < end <= length, end exclusive"
             )
         if not isinstance(etype, str):
-            raise DataError(f"span {span!r}: type {etype!r} is not a string")
-        _split(f"I-{etype}", f"span {span!r}: ")
+            raise DataError(f"span {excerpt(span)}: type {excerpt(etype)} is not a string")
+        _split(f"I-{etype}", f"span {excerpt(span)}: ")
         # Catch the easy slip of passing a tag where a type belongs.
         if etype == "O" or (len(etype) > 2 and etype[1] == "-" and etype[0] in "BIES"):
             raise DataError(
-                f"span {span!r} has type {etype!r}; a span's type is the bare entity type (PER, not B-PER or O)"
+                f"span {excerpt(span)} has type {excerpt(etype)}; a span's type is the bare entity type (PER, not B-PER or O)"
             )
         checked.append((etype, start, end))
     checked.sort(key=lambda s: s[1])
@@ -259,7 +261,7 @@ def spans_to_tags(spans: Iterable[Sequence], length: int, scheme: str = "BIO") -
     for etype, start, end in checked:
         if prev is not None and start < prev[2]:
             raise DataError(
-                f"spans {prev!r} and {(etype, start, end)!r} overlap; nested or "
+                f"spans {excerpt(prev)} and {(etype, start, end)!r} overlap; nested or "
                 "overlapping entities cannot be written as flat tags"
             )
         touches_same = prev is not None and prev[2] == start and prev[0] == etype
@@ -371,7 +373,7 @@ def _listing(names: Sequence[str]) -> str:
 
 def _clash_error(trailing_tag: str) -> ConfigError:
     return ConfigError(
-        f"the trailing-piece tag {trailing_tag!r} is also a tag in the data; choose "
+        f"the trailing-piece tag {excerpt(trailing_tag)} is also a tag in the data; choose "
         f"another with trailing_tag=... (e.g. trailing_tag='[{trailing_tag}]'), or "
         "trailing_tag=None to leave trailing pieces out of the loss"
     )
@@ -393,7 +395,7 @@ class LabelMap:
 
     def __post_init__(self) -> None:
         if isinstance(self.tags, str) or not isinstance(self.tags, Iterable):
-            raise ConfigError(f"LabelMap tags must be a sequence of tag strings, not {self.tags!r}")
+            raise ConfigError(f"LabelMap tags must be a sequence of tag strings, not {excerpt(self.tags)}")
         # Freeze a list into a tuple so the map is hashable and cannot drift.
         object.__setattr__(self, "tags", tuple(self.tags))
         if not self.tags:
@@ -403,10 +405,12 @@ class LabelMap:
             raise ConfigError(f"LabelMap tags must be non-empty strings, got {bad[0]!r}")
         if len(set(self.tags)) != len(self.tags):
             dup = next(t for t in self.tags if self.tags.count(t) > 1)
-            raise ConfigError(f"tag {dup!r} appears twice in the LabelMap; tags must be unique")
+            raise ConfigError(f"tag {excerpt(dup)} appears twice in the LabelMap; tags must be unique")
         if self.trailing_tag is not None:
             if not isinstance(self.trailing_tag, str) or not self.trailing_tag:
-                raise ConfigError(f"trailing_tag {self.trailing_tag!r} must be a non-empty string such as 'X', or None")
+                raise ConfigError(
+                    f"trailing_tag {excerpt(self.trailing_tag)} must be a non-empty string such as 'X', or None"
+                )
             if self.trailing_tag in self.tags:
                 raise _clash_error(self.trailing_tag)
 
@@ -447,7 +451,7 @@ class LabelMap:
             pass
         bad = next(t for t in tags if not isinstance(t, str) or t not in index)
         raise DataError(
-            f"{where}tag {bad!r} is not one of the model's labels "
+            f"{where}tag {excerpt(bad)} is not one of the model's labels "
             f"({_listing(self._names)}); retrain with data that has it or fix the data"
         )
 
@@ -459,7 +463,7 @@ class LabelMap:
             try:
                 i = operator.index(raw)
             except TypeError:
-                raise ModelError(f"label id {raw!r} is not an integer") from None
+                raise ModelError(f"label id {excerpt(raw)} is not an integer") from None
             if not 0 <= i < len(names):
                 raise ModelError(
                     f"label id {i} is out of range for this model's {len(names)} labels "
@@ -477,7 +481,7 @@ class LabelMap:
     def from_dict(cls, d: dict) -> LabelMap:
         if not isinstance(d, dict) or not isinstance(d.get("tags"), (list, tuple)):
             raise ModelError(
-                f"the saved label map {d!r} has no 'tags' list; it is damaged or not a "
+                f"the saved label map {excerpt(d)} has no 'tags' list; it is damaged or not a "
                 "nerkit label map; retrain or restore the model directory"
             )
         try:
@@ -493,7 +497,7 @@ class LabelMap:
             by_id = {int(k): v for k, v in id2label.items()}
         except (AttributeError, TypeError, ValueError):
             raise ModelError(
-                f"id2label {id2label!r} is not a mapping from integer ids to tags; the model's config.json is damaged"
+                f"id2label {excerpt(id2label)} is not a mapping from integer ids to tags; the model's config.json is damaged"
             ) from None
         if sorted(by_id) != list(range(len(by_id))):
             raise ModelError(
@@ -504,7 +508,7 @@ class LabelMap:
             if not names or names[-1] != trailing_tag:
                 where = f"at id {names.index(trailing_tag)}, not last" if trailing_tag in names else "missing"
                 raise ModelError(
-                    f"the trailing-piece tag {trailing_tag!r} is {where} in the model's "
+                    f"the trailing-piece tag {excerpt(trailing_tag)} is {where} in the model's "
                     f"labels ({_listing(names)}); pass the trailing_tag the model was "
                     "trained with (None if it had none)"
                 )

@@ -41,6 +41,7 @@ from ..evaluation.evaluate import evaluate
 from ..evaluation.scores import MODES, Report, check_mode
 from ..modeling.model import NerModel
 from ..options import flag
+from ..outputs import atomic_file, check_output_file
 from ..training.config import TrainConfig
 from ..training.loop import fit
 from ..training.prepare import prepare_model
@@ -261,15 +262,17 @@ def cross_validate(
             "from the same pretrained weights"
         )
     TrainConfig(**train_options)  # checks the options before any training
+    if output is not None:
+        check_output_file(output, "--output")
     kfold(data, folds=plan.folds, seed=plan.seed, by=plan.by)  # refuses too few documents before any training
     options = {**train_options, "validation": plan.validation, "model": None if model is None else str(model)}
     result = CrossValidation([], plan, options=options)
     for k in range(1, plan.folds + 1):
         fold = run_fold(data, k, plan, model=model, **train_options)
         result.folds.append(fold)
-        if output is not None:
-            Path(output).parent.mkdir(parents=True, exist_ok=True)
-            Path(output).write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+        if output is not None:  # whole or not at all: a killed run leaves the previous fold's file
+            with atomic_file(output) as f:
+                f.write(json.dumps(result.to_dict(), indent=2) + "\n")
         if on_fold is not None:
             on_fold(fold)
     return result

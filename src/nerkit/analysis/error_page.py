@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import html
 import json
+import os
+import shutil
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -40,6 +42,7 @@ from ..errors import ConfigError, DataError
 from ..evaluation.scores import MODES, Report, score
 from ..inference.predict import predict
 from ..labels import tags_to_spans
+from ..outputs import check_output_dir, done_with, temp_dir
 from ..text.highlight import render_fragment
 
 __all__ = ["CATEGORIES", "categorise", "error_counts", "confusion", "write_error_page", "build_error_page"]
@@ -317,16 +320,37 @@ def build_error_page(
     examples: int = EXAMPLES,
     title: str = "nerkit error analysis",
     report: Report | None = None,
+    note: str | None = None,
 ) -> Path:
-    """Write ``output/report.html``, its PNGs and ``summary.json`` from tags alone (no model needed)."""
+    """Write ``output/report.html``, its PNGs and ``summary.json`` from tags alone (no model needed).
+
+    ``note`` says which sentences were scored (shown on the page, ``scored`` in the summary).
+    Everything is written in a temporary folder beside ``output`` first and then moved in file by
+    file, so a failure leaves an earlier report whole.
+    """
     _check(gold, predicted)
     if len(sentences) != len(gold):
         raise DataError(f"{len(sentences)} sentences but {len(gold)} tag lists")
     if isinstance(examples, bool) or not isinstance(examples, int) or examples < 0:
         raise ConfigError(f"--examples must be 0 or more, got {examples}")
-    output = Path(output)
-    output.mkdir(parents=True, exist_ok=True)
-    report = report or score(gold, predicted, mode=mode)
+    output = check_output_dir(output)
+    tmp = temp_dir(output)
+    try:
+        _write_page(
+            tmp, sentences, gold, predicted, history, examples, title, report or score(gold, predicted, mode=mode), note
+        )
+        output.mkdir(parents=True, exist_ok=True)
+        for written in sorted(tmp.iterdir()):
+            os.replace(written, output / written.name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        done_with(tmp)
+    return output / "report.html"
+
+
+def _write_page(
+    output: Path, sentences, gold, predicted, history, examples: int, title: str, report: Report, note
+) -> None:
     counts = error_counts(gold, predicted)
     names, matrix = confusion(gold, predicted)
     plots = {
@@ -337,6 +361,7 @@ def build_error_page(
     }
     shown = _examples(sentences, gold, predicted, examples)
     summary = {
+        "scored": note,
         "report": report.to_dict(),
         "errors": counts,
         "confusion": {"types": names, "matrix": matrix},
@@ -356,6 +381,7 @@ def build_error_page(
 <h1>{html.escape(title)}</h1>
 <p class="note">{len(sentences)} sentences, {report.support} gold entities; entity-level scores by seqeval,
 <b>{report.mode} mode</b>, {html.escape(report.scheme)} tags, scored on words.</p>
+{f'<p class="note">{html.escape(note)}</p>' if note else ""}
 {_score_table(report)}
 <h2>Plots</h2>
 <div class="plots">{"".join(f'<img src="{name}" alt="{name[:-4]}">' for name in plots)}</div>
@@ -368,13 +394,15 @@ def build_error_page(
 <table><tr><th>#</th><th>errors</th><th>gold</th><th>predicted</th></tr>{example_rows}</table>
 </main></body></html>
 """
-    path = output / "report.html"
-    path.write_text(page, encoding="utf-8")
-    return path
+    (output / "report.html").write_text(page, encoding="utf-8")
 
 
-def write_error_page(model, data: Dataset, output, mode: str = MODES[0], examples: int = EXAMPLES, **options) -> Path:
+def write_error_page(
+    model, data: Dataset, output, mode: str = MODES[0], examples: int = EXAMPLES, note: str | None = None, **options
+) -> Path:
     """Predict ``data`` with ``model`` and write the error-analysis page to ``output``.
+
+    ``note`` says which sentences ``data`` is (:func:`nerkit.evaluation.heldout.held_out` describes them).
 
     ``options`` are :class:`~nerkit.modeling.options.InferenceOptions` fields for :func:`nerkit.predict`.
     """
@@ -392,4 +420,5 @@ def write_error_page(model, data: Dataset, output, mode: str = MODES[0], example
         examples=examples,
         title=f"nerkit error analysis: {data.name or 'data'}",
         report=report,
+        note=note,
     )

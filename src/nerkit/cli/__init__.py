@@ -34,16 +34,18 @@ from ..data.conll import TAG_COLUMN
 from ..data.documents import INPUT_FORMATS
 from ..data.formats import ReadOptions
 from ..data.sources import load
-from ..data.splits import DEFAULT_SEED, SPLIT_BY, split
+from ..data.splits import DEFAULT_SEED, SPLIT_BY
 from ..data.writers import OUTPUT_FORMATS
-from ..errors import NerkitError
+from ..errors import NerkitError, one_line
 from ..evaluation.evaluate import evaluate
+from ..evaluation.heldout import Side, held_out
 from ..evaluation.scores import MODES
 from ..inference.files import SHARD_SIZE, predict_file, predict_in_processes
 from ..modeling.onnx import export_onnx
 from ..modeling.options import InferenceOptions
 from ..modeling.store import BACKENDS, load_model
 from ..modeling.upgrade import upgrade
+from ..outputs import check_output_dir, check_output_file
 from ..parallel.group import teardown
 from ..scaling.ray_engine import ENGINES, RayOptions, check_engine, predict_ray
 from ..serving.app import ServeOptions
@@ -71,11 +73,18 @@ def _data_flags(p: argparse.ArgumentParser, split_flags: bool = True) -> None:
     )
     add_flags(p, ReadOptions)
     if split_flags:
-        p.add_argument("--test-fraction", type=float, help="score only this held-out fraction of --data (a split)")
-        p.add_argument("--split-by", choices=SPLIT_BY, default=SPLIT_BY[0], help="how that split is made")
         p.add_argument(
-            "--seed", type=int, default=DEFAULT_SEED, help=f"random seed of the split (default: {DEFAULT_SEED})"
+            "--all", action="store_true",
+            help="score all of --data, even sentences the model was trained on (default: the test side its "
+            "training recorded, or all of data it was not trained on)",
+        )  # fmt: skip
+        p.add_argument(
+            "--test-fraction",
+            type=float,
+            help="score the test side of this split of --data instead (default: recorded)",
         )
+        p.add_argument("--split-by", choices=SPLIT_BY, help="how that split is made (default: recorded, or sentence)")
+        p.add_argument("--seed", type=int, help=f"random seed of that split (default: recorded, or {DEFAULT_SEED})")
 
 
 def _model_flags(p: argparse.ArgumentParser, backend: bool = True) -> None:
@@ -200,18 +209,22 @@ def cmd_train(args) -> int:
     return 0
 
 
-def _scored_data(args):
+def _scored_side(args, model) -> Side:
+    """The sentences of --data to score: the model's recorded test side unless asked otherwise."""
     data = load(args.data, tag_column=args.tag_column, **given(args, ReadOptions))
-    if args.test_fraction is None:
-        return data
-    return split(data, test_fraction=args.test_fraction, seed=args.seed, by=args.split_by)[1]
+    side = held_out(model, data, args.all, args.test_fraction, args.seed, args.split_by, source=args.data)
+    if side.warning:
+        print(f"nerkit {args.command}: warning: {side.warning}", file=sys.stderr)
+    return side
 
 
 def cmd_evaluate(args) -> int:
     options = InferenceOptions().updated(**given(args, InferenceOptions))  # checked before any work
-    data = _scored_data(args)
-    report = evaluate(load_model(args.model, backend=args.backend), data, mode=args.mode, options=options)
-    print(report.to_json() if args.json else report)
+    model = load_model(args.model, backend=args.backend)
+    side = _scored_side(args, model)
+    report = evaluate(model, side.data, mode=args.mode, options=options)
+    report.extra.update(scored=side.description, scored_sentences=len(side.data), trained_on=side.trained_on)
+    print(report.to_json() if args.json else f"{side.description}\n\n{report}")
     return 0
 
 
@@ -244,6 +257,8 @@ def cmd_serve(args) -> int:
 
 def cmd_cv(args) -> int:
     plan, options = FoldPlan(**given(args, FoldPlan)), given(args, TrainConfig)
+    if args.output:
+        check_output_file(args.output)  # before the data is read
     data = load(args.data, tag_column=args.tag_column, **given(args, ReadOptions))
 
     def on_fold(fold):
@@ -255,13 +270,17 @@ def cmd_cv(args) -> int:
 
 
 def cmd_report(args) -> int:
-    data = _scored_data(args)
-    output = Path(args.output) if args.output else Path(args.model) / "report"
-    print(f"wrote {write_error_page(load_model(args.model), data, output, mode=args.mode, examples=args.examples)}")
+    output = check_output_dir(args.output or Path(args.model) / "report")
+    model = load_model(args.model)
+    side = _scored_side(args, model)
+    print(side.description)
+    written = write_error_page(model, side.data, output, mode=args.mode, examples=args.examples, note=side.description)
+    print(f"wrote {written}")
     return 0
 
 
 def cmd_export(args) -> int:
+    check_output_dir(args.output)  # before the model is loaded
     written = export_onnx(load_model(args.model, device="cpu"), args.output, int8=args.int8, overwrite=args.overwrite)
     print(
         f"wrote {', '.join(map(str, written))}; load with load_model({args.output!r}, backend='onnx')", file=sys.stderr
@@ -288,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
         return code
     except NerkitError as exc:
         if os.environ.get("RANK", "0") == "0":  # of several processes, one reports
-            print(f"nerkit {args.command}: error: {exc}", file=sys.stderr)
+            print(f"nerkit {args.command}: error: {one_line(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"nerkit {args.command}: interrupted", file=sys.stderr)

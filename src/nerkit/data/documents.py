@@ -23,9 +23,21 @@ from typing import BinaryIO
 
 from ..text.words import split_words
 
-__all__ = ["Document", "BadLine", "read_documents", "chunks", "to_json_line", "guess_format", "INPUT_FORMATS"]
+__all__ = [
+    "MAX_DOCUMENT_CHARS",
+    "Document",
+    "BadLine",
+    "read_documents",
+    "chunks",
+    "to_json_line",
+    "guess_format",
+    "INPUT_FORMATS",
+]
 
 FORMATS = ("text", "jsonl")  # documents, one per line
+# Characters of one document: a longer line is refused (reported, the others tagged). Tagging
+# keeps every word with its offsets, about 200 bytes a word; a 50 MB line grew to gigabytes.
+MAX_DOCUMENT_CHARS = 1_000_000
 INPUT_FORMATS = ("auto", "conll", "lines", *FORMATS, "label-studio")  # what `nerkit predict --format` takes
 
 
@@ -53,6 +65,9 @@ def read_documents(stream: BinaryIO | Iterable[bytes], fmt: str, first_line: int
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, got {fmt!r}")
     for number, raw in enumerate(stream, start=first_line):
+        if len(raw) > 4 * MAX_DOCUMENT_CHARS + 2:  # more characters than the limit whatever they are
+            yield _too_long(number, len(raw), "bytes")
+            continue
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -64,7 +79,8 @@ def read_documents(stream: BinaryIO | Iterable[bytes], fmt: str, first_line: int
         if not line.strip():
             continue
         if fmt == "text":
-            yield Document(number, {"id": number, "text": line})
+            too_long = len(line) > MAX_DOCUMENT_CHARS
+            yield _too_long(number, len(line)) if too_long else Document(number, {"id": number, "text": line})
             continue
         try:
             record = json.loads(line)
@@ -78,9 +94,19 @@ def read_documents(stream: BinaryIO | Iterable[bytes], fmt: str, first_line: int
             yield BadLine(number, f'is a JSON {type(record).__name__}, not an object like {{"id": 1, "text": "..."}}')
         elif not isinstance(record.get("text"), str):
             yield BadLine(number, 'has no "text" string; write each line as {"id": ..., "text": "..."}')
+        elif len(record["text"]) > MAX_DOCUMENT_CHARS:
+            yield _too_long(number, len(record["text"]))
         else:
             record.setdefault("id", number)
             yield Document(number, record)
+
+
+def _too_long(number: int, size: int, unit: str = "characters") -> BadLine:
+    return BadLine(
+        number,
+        f"is {size:,} {unit} long, over the limit of {MAX_DOCUMENT_CHARS:,} characters a document; "
+        "split it into several lines",
+    )
 
 
 def chunks(items: Iterable, max_items: int, max_chars: int, size=len) -> Iterator[list]:

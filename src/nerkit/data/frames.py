@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from ..errors import DataError
+from ..errors import DataError, excerpt
 from .dataset import Dataset
 
 __all__ = ["to_dataframe", "from_dataframe"]
@@ -35,7 +35,7 @@ def _as_tokens(value, column: str, row: int) -> list[str]:
         return [str(v) for v in value]
     except TypeError:
         raise DataError(
-            f"DataFrame row {row}: the {column!r} value {value!r} is not a list of "
+            f"DataFrame row {row}: the {column!r} value {excerpt(value)} is not a list of "
             "strings; give a list (or a space-separated string) per row"
         ) from None
 

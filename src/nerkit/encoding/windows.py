@@ -48,6 +48,7 @@ __all__ = [
     "DEFAULT_STRIDE",
     "MIN_MAX_LEN",
     "LONE_SURROGATE",
+    "MAX_WORD_CHARS",
     "Window",
     "TruncationReport",
     "encode",
@@ -132,9 +133,21 @@ def _window_starts(first_pieces: np.ndarray, n_pieces: int, content: int, stride
 # raise; the model sees U+FFFD instead, one character for one, so offsets stay the same.
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
+# The model sees at most this many characters of one word. The Rust tokenizer keeps an
+# alignment entry per character while it normalises a word, about 70 bytes each: one 50 MB
+# "word" (a line without spaces) took 3.4 GB and minutes, to give WordPiece models a single
+# [UNK] (they map any word over 100 characters to it) or BPE models thousands of trailing
+# pieces that carry no tag. A word's tag is read from its first piece, so nothing is lost.
+MAX_WORD_CHARS = 1000
+
 
 def tokenizable(words: Sequence[str]) -> list[str]:
-    words = list(words)
+    """The words as the tokenizer gets them: lone surrogates as U+FFFD, each at most MAX_WORD_CHARS long.
+
+    >>> [len(w) for w in tokenizable(["Paris", "a" * 50_000_000])]
+    [5, 1000]
+    """
+    words = [w[:MAX_WORD_CHARS] for w in words]
     if LONE_SURROGATE.search("".join(words)):
         words = [LONE_SURROGATE.sub("\ufffd", w) for w in words]
     return words
@@ -210,7 +223,8 @@ class _Pieces:
             is_first[1:] = wids[1:] != wids[:-1]
         type_ids = np.zeros(n, dtype=np.int64)
         if casing and n:
-            shapes = np.asarray([word_shape(w, first=(j == 0)) for j, w in enumerate(words)], dtype=np.int64)
+            shapes = [word_shape(w[:MAX_WORD_CHARS], first=(j == 0)) for j, w in enumerate(words)]
+            shapes = np.asarray(shapes, dtype=np.int64)
             type_ids = shapes[wids]
         return cls(ids, wids, is_first, type_ids, len(words))
 

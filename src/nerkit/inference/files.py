@@ -16,6 +16,7 @@ tagged. CoNLL and line input can be tagged by several processes in crash-safe sh
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -31,6 +32,7 @@ from ..data.writers import DocumentWriter, check_output_format
 from ..errors import ConfigError, DataError
 from ..modeling.options import InferenceOptions
 from ..modeling.store import BACKENDS, load_model
+from ..outputs import atomic_file, check_output_file
 from ..parallel.group import Context, env_world_size, setup
 from ..parallel.launcher import launch
 from ..parallel.shards import plan_shards, remove_shards, run_shards
@@ -104,6 +106,7 @@ def predict_file(
     InferenceOptions().updated(**options)  # checks the options before any work
     check_output_format(output_format)
     fmt = input_format(input, fmt)
+    _check_outputs(output, html)
     if shard_dir or env_world_size() > 1:
         if not shard_dir:
             raise ConfigError("tagging in several processes needs --shard-dir, a folder all of them can reach")
@@ -122,13 +125,13 @@ def predict_file(
     model = load_model(model_dir, backend=backend)
     prediction = predict(model, data.sentences, **options)
     if output_format in ("auto", "conll"):
-        doc_ids = data.doc_ids if fmt == "conll" else None
-        write_conll(output or sys.stdout, data.sentences, prediction.tags, doc_ids=doc_ids)
+        _write_conll(output, data.sentences, prediction.tags, doc_ids=data.doc_ids if fmt == "conll" else None)
     else:
         _write_sentence_records(data, prediction, output, DocumentWriter(output_format, _model_version(model_dir)))
     if html:
         pages = (word_entities(*x) for x in zip(data.sentences, prediction.tags, prediction.scores))
-        Path(html).write_text(render_html(pages), encoding="utf-8")
+        with atomic_file(html) as f:
+            f.write(render_html(pages))
     return Tagged(f"tagged {len(data)} sentences into {output}" if output else None)
 
 
@@ -139,15 +142,31 @@ def _model_version(model_dir) -> str:
 
 def _write_sentence_records(data: Dataset, prediction, output: str | None, writer: DocumentWriter) -> None:
     """Pre-split sentences as documents of a span format: the text is the words joined by spaces."""
-    target = open(output, "wb") if output else sys.stdout.buffer
-    try:
+    with contextlib.ExitStack() as stack:
+        target = stack.enter_context(atomic_file(output, "wb")) if output else sys.stdout.buffer
         target.write(writer.start())
         for i, (words, tags, scores) in enumerate(zip(data.sentences, prediction.tags, prediction.scores)):
             text, entities = word_entities(words, tags, scores)
             target.write(writer.document(Document(i + 1, {"id": i + 1, "text": text}), entities))
         target.write(writer.end())
-    finally:
-        _close(target, sys.stdout.buffer)
+        target.flush()
+
+
+def _check_outputs(output: str | None, html: str | None) -> None:
+    """Both outputs writable, checked before the model is loaded or anything is tagged."""
+    if output:
+        check_output_file(output, "--output")
+    if html:
+        check_output_file(html, "--html")
+
+
+def _write_conll(output: str | None, sentences, tags, doc_ids) -> None:
+    """CoNLL to stdout, or to ``output`` whole (a temporary file moved into place)."""
+    if not output:
+        write_conll(sys.stdout, sentences, tags, doc_ids=doc_ids)
+        return
+    with atomic_file(output, newline="\n") as f:
+        write_conll(f, sentences, tags, doc_ids=doc_ids)
 
 
 def _check_shards(fmt: str, html: str | None, shard_size: int, output_format: str = "auto") -> None:
@@ -189,6 +208,7 @@ def predict_in_processes(
     InferenceOptions().updated(**options)  # checks the options before any work
     fmt = input_format(input, fmt)
     _check_shards(fmt, html, shard_size, output_format)
+    _check_outputs(output, None)
     if not output and not shard_dir:
         raise ConfigError("--nproc needs --output (or --shard-dir) for the shards it writes")
     folder = shard_dir or f"{output}.shards"
@@ -224,7 +244,7 @@ def predict_shards(
     done, tags = run_shards(plan, data.sentences, ctx, lambda part: predict(model, part, **options).tags)
     if not ctx.is_main:
         return None
-    write_conll(output or sys.stdout, data.sentences, tags, doc_ids=data.doc_ids if fmt == "conll" else None)
+    _write_conll(output, data.sentences, tags, doc_ids=data.doc_ids if fmt == "conll" else None)
     return f"tagged {len(data)} sentences in {plan.count} shards ({done} finished before)" + (
         f" into {output}" if output else ""
     )
@@ -264,12 +284,14 @@ def tag_documents(
     writer: DocumentWriter | None = None,
 ) -> DocumentCounts:
     """Raw-text, JSONL or Label Studio documents (``input``, ``-`` for stdin) to JSONL with entities
-    (or what ``writer`` writes), streamed."""
+    (or what ``writer`` writes), streamed.
+
+    ``output`` (and ``html``) are written whole or not at all: a temporary file beside each is
+    moved into place only when every document was read, so a failure keeps what was there.
+    """
     writer = writer or DocumentWriter("jsonl")
     from tqdm import tqdm
 
-    source = sys.stdin.buffer if input == "-" else open(input, "rb")
-    target = sys.stdout.buffer if not output else open(output, "wb")
     size = None if input == "-" else os.path.getsize(input)
     bar = tqdm(
         total=size,
@@ -281,26 +303,24 @@ def tag_documents(
         dynamic_ncols=True,
     )
     counts, page = DocumentCounts(), [] if html else None
-
-    def lines():
-        for line in source:
-            bar.update(len(line))
-            yield line
-
     try:
-        # Label Studio tasks are one JSON array, read whole; the others stream line by line.
-        items = read_tasks(lines()) if fmt == "label-studio" else read_documents(lines(), fmt)
-        documents = _good(items, counts, bar)
-        target.write(writer.start())
-        for chunk in document_chunks(documents, tagger.options.batch_size):
-            _write_chunk(tagger, chunk, target, counts, page, writer)
-        target.write(writer.end())
+        with contextlib.ExitStack() as stack:
+            source = sys.stdin.buffer if input == "-" else stack.enter_context(open(input, "rb"))
+            target = sys.stdout.buffer if not output else stack.enter_context(atomic_file(output, "wb"))
+            lines = _counted_lines(source, bar)
+            # Label Studio tasks are one JSON array, read whole; the others stream line by line.
+            items = read_tasks(lines) if fmt == "label-studio" else read_documents(lines, fmt)
+            documents = _good(items, counts, bar)
+            target.write(writer.start())
+            for chunk in document_chunks(documents, tagger.options.batch_size):
+                _write_chunk(tagger, chunk, target, counts, page, writer)
+            target.write(writer.end())
+            counts.summary(input, output)  # no documents at all: an error, before anything is replaced
     finally:
         bar.close()
-        _close(source, sys.stdin.buffer)
-        _close(target, sys.stdout.buffer)
     if page is not None and (counts.documents or counts.bad):
-        Path(html).write_text(render_html(page), encoding="utf-8")
+        with atomic_file(html) as f:
+            f.write(render_html(page))
     return counts
 
 
@@ -312,6 +332,12 @@ def document_chunks(documents, batch_size: int, text=lambda d: d.text):
     model calls, and hence its entities, are those of ``nerkit predict``.
     """
     return chunks(documents, batch_size * 4, 1_000_000, size=lambda d: len(text(d)))
+
+
+def _counted_lines(source, bar):
+    for line in source:
+        bar.update(len(line))
+        yield line
 
 
 def _good(items, counts: DocumentCounts, bar):
@@ -336,8 +362,3 @@ def _write_chunk(
         if page is not None:
             page.append((doc.text, entities))
     target.flush()
-
-
-def _close(stream, standard) -> None:
-    if stream is not standard:
-        stream.close()

@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ import torch
 
 from ..errors import ModelError
 from ..labels import LabelMap
+from ..outputs import done_with, temp_dir, temp_path
 from .card import REPORT_FILE, write_card
 from .options import InferenceOptions
 from .portable import write_portable
@@ -132,8 +132,7 @@ class NerModel:
             raise ModelError(
                 f"{directory} already holds a model; pass --overwrite (overwrite=True) or choose another --output"
             )
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+        tmp = temp_dir(directory)  # beside it, so the rename stays on one file system; stale ones removed
         try:
             write_portable(tmp, self)
             self.tokenizer.save_pretrained(tmp)
@@ -144,6 +143,7 @@ class NerModel:
             _replace(directory, tmp)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+            done_with(tmp)
         return directory
 
 
@@ -152,11 +152,11 @@ def _replace(directory: Path, new: Path) -> None:
     if not directory.exists():
         new.rename(directory)
         return
-    old = directory.with_name(f".{directory.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
+    old = temp_path(directory)  # a killed run's leftover is removed by the next save (nerkit.outputs)
     directory.rename(old)
     new.rename(directory)
     shutil.rmtree(old, ignore_errors=True)
+    done_with(old)
 
 
 SAVED = [f.name for f in fields(NerModel) if "saved" in f.metadata]

@@ -42,10 +42,12 @@ import torch
 
 from ..encoding.batches import collate
 from ..encoding.windows import encode
-from ..errors import ConfigError, ModelError
+from ..errors import ConfigError, ModelError, excerpt
 from ..labels import LabelMap
+from ..outputs import check_output_dir, done_with, temp_dir
+from .checks import check_export_dir
 from .crf import LinearChainCRF
-from .model import META_FILE, NerModel, read_meta
+from .model import META_FILE, NerModel
 from .network import max_positions
 
 ONNX_FILE = "model.onnx"
@@ -245,7 +247,7 @@ def export_onnx(
         raise ConfigError(f"exporter must be 'dynamo' or 'torchscript', got {exporter!r}")
     if isinstance(model.network, OnnxNetwork):
         raise ModelError("this model is already an ONNX export; export the PyTorch model it came from")
-    output = Path(output)
+    output = check_output_dir(output)
     if (output / ONNX_FILE).exists() and not overwrite:
         raise ModelError(
             f"{output} already holds an ONNX export; pass --overwrite (overwrite=True) or choose another --output"
@@ -258,8 +260,7 @@ def export_onnx(
         network = copy.deepcopy(network).cpu()
     wrapper = _Logits(network.encoder).eval()
     sample = _sample(model)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
+    tmp = temp_dir(output)  # beside it (one file system for the rename); stale ones removed
     try:
         used = exporter
         try:
@@ -293,6 +294,7 @@ def export_onnx(
         tmp.rename(output)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        done_with(tmp)
     return [output / f for f in files]
 
 
@@ -312,12 +314,13 @@ def load_onnx(directory: str | Path, int8: bool = False, threads: int | None = N
         raise ModelError(
             f"{directory} has no {name}; write it with `nerkit export --model MODEL --output {directory}{hint}`"
         )
-    meta = read_meta(directory)
-    if "label_map" not in meta:
+    meta = check_export_dir(directory)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(directory)
+    except Exception as exc:  # noqa: BLE001 - tokenizers raise many kinds on damaged files
         raise ModelError(
-            f"{directory} has no {META_FILE} with the model's tags; export the model again with `nerkit export`"
-        )
-    tokenizer = AutoTokenizer.from_pretrained(directory)
+            f"{directory}: the tokenizer files cannot be read ({excerpt(str(exc).strip())}); export the model again"
+        ) from None
     label_map = LabelMap.from_dict(meta["label_map"])
     # The graph ends at the logits; predict() decodes them with the CRF as for PyTorch.
     crf = LinearChainCRF(label_map.num_labels).load_dict(meta["crf"]) if meta.get("crf") else None

@@ -19,17 +19,27 @@ import os
 from pathlib import Path
 
 from ..encoding.windows import check_max_len
-from ..errors import ModelError
+from ..errors import ModelError, excerpt
 from ..hardware import choose_device
 from ..labels import LabelMap, create_label_map
 from .card import lowercases
+from .checks import check_model_dir
 from .crf import LinearChainCRF
-from .model import NerModel, read_meta
+from .model import NerModel
 from .network import TokenClassifier, enable_casing, max_positions
 from .onnx import load_onnx
 from .portable import as_pretrained, is_portable, read_portable
 
-__all__ = ["EMBEDDED", "PRESETS", "BACKENDS", "build", "load_model", "resolve_source", "embedded_model_dir"]
+__all__ = [
+    "EMBEDDED",
+    "PRESETS",
+    "BACKENDS",
+    "build",
+    "load_model",
+    "resolve_source",
+    "check_source",
+    "embedded_model_dir",
+]
 
 EMBEDDED = "embedded"
 BACKENDS = ("torch", "onnx", "onnx-int8")  # the first is the default
@@ -78,6 +88,15 @@ def resolve_source(source: str | os.PathLike | None) -> str:
     return text
 
 
+def check_source(source: str | os.PathLike | None) -> str:
+    """:func:`resolve_source`, and a local directory checked whole (like :func:`load_model` does)."""
+    path = resolve_source(source)
+    if Path(path).is_dir():
+        _check_folder(Path(path))
+        check_model_dir(path)
+    return path
+
+
 def _quiet_transformers():
     from transformers.utils import logging as hf_logging
 
@@ -109,7 +128,7 @@ def build(
         if labels is None:
             raise ModelError("build() needs labels (a list of tags) or a label_map")
         label_map = create_label_map(labels, trailing_tag=None)
-    path = resolve_source(source)
+    path = check_source(source)
     _quiet_transformers()
     try:
         with as_pretrained(path) as plain:  # a nerkit model directory gives its encoder
@@ -121,9 +140,9 @@ def build(
                 label2id=dict(label_map.label2id),
                 ignore_mismatched_sizes=True,
             )
-    except OSError as exc:
+    except Exception as exc:  # noqa: BLE001 - transformers raises many kinds (OSError offline, ValueError, ...)
         raise ModelError(
-            f"could not load model '{source}': {str(exc).splitlines()[0]}; offline, use the embedded default "
+            f"could not load model '{source}': {_first_line(exc)}; offline, use the embedded default "
             "(omit --model) or a local directory"
         ) from None
     if not getattr(tokenizer, "is_fast", False):
@@ -159,8 +178,8 @@ def load_model(directory: str | os.PathLike, device=None, backend: str = BACKEND
         return load_onnx(directory, int8=backend == "onnx-int8")
     directory = Path(directory)
     _check_folder(directory)
+    meta = check_model_dir(directory)  # every file, before any is used
     _quiet_transformers()
-    meta = read_meta(directory)
     # Format 2 holds the whole network in nerkit's own form; format 1 a plain transformers model.
     network = read_portable(directory) if is_portable(directory) else None
     encoder = network.encoder if network is not None else _load_encoder(directory)
@@ -203,8 +222,8 @@ def _load_encoder(directory: Path):
     try:
         # Never fall back to a pickled file next to the safetensors one; a pickled file alone is
         # read with weights_only=True, which refuses anything but tensors.
-        return AutoModelForTokenClassification.from_pretrained(
-            directory, use_safetensors=True if safe else None, weights_only=True
+        encoder, info = AutoModelForTokenClassification.from_pretrained(
+            directory, use_safetensors=True if safe else None, weights_only=True, output_loading_info=True
         )
     except Exception as exc:  # noqa: BLE001 - transformers and torch raise many kinds
         if "weights_only" in str(exc) or "Unpickl" in type(exc).__name__:
@@ -212,11 +231,37 @@ def _load_encoder(directory: Path):
                 f"{directory} holds a PyTorch weights file that is not plain tensors (it would run code "
                 "when unpickled), so it was not loaded; save the model as safetensors from a trusted source"
             ) from None
-        raise
+        raise ModelError(
+            f"{directory}: config.json and the weights do not make a model ({_first_line(exc)}); "
+            f"restore the folder from a good copy, or train the model again with `nerkit train --output {directory}`"
+        ) from None
+    # A weight the config needs but the file lacks would be initialised at random: a model that
+    # loads and answers nonsense. Refuse it instead.
+    missing = [*info.get("missing_keys", []), *info.get("mismatched_keys", [])]
+    if missing:
+        raise ModelError(
+            f"{directory}: the weights lack {len(missing)} tensor(s) that config.json needs (e.g. "
+            f"{excerpt(missing[0])}); restore the folder from a good copy or train the model again"
+        )
+    return encoder
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return excerpt(f"{type(exc).__name__}: {text[0] if text else ''}", 200).strip("'\"")
 
 
 def _load_tokenizer(directory: Path):
     from transformers import AutoTokenizer
 
-    # Never run code from a model directory (format 2's config.json names custom code).
-    return AutoTokenizer.from_pretrained(directory, trust_remote_code=False)
+    try:
+        # Never run code from a model directory (format 2's config.json names custom code).
+        tokenizer = AutoTokenizer.from_pretrained(directory, trust_remote_code=False)
+    except Exception as exc:  # noqa: BLE001 - tokenizers raise many kinds on damaged files
+        raise ModelError(
+            f"{directory}: the tokenizer files cannot be read ({_first_line(exc)}); copy them from the model it "
+            "was trained from, or train the model again"
+        ) from None
+    if not getattr(tokenizer, "is_fast", False):
+        raise ModelError(f"{directory}: the tokenizer is not a fast one; nerkit needs tokenizer.json to align words")
+    return tokenizer

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from .words import Word, split_words
 
-__all__ = ["sentence_spans", "sentences_of"]
+__all__ = ["sentence_spans", "sentences_of", "MAX_SENTENCE_WORDS"]
 
 
 # Words that end a sentence: runs of . ! ? and the ellipsis character.
@@ -26,6 +26,10 @@ _SENTENCE_END = re.compile(r"[.!?\u2026\u3002\uff01\uff1f]+")
 # Words that may follow the end and still belong to the sentence: closing quotes and brackets.
 _CLOSERS = frozenset(['"', "'", "''", ")", "]", "}", "\u2019", "\u201d", "\u00bb", "\u300d", "\u300f"])
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n|\u2029")
+# A run of more words than this without a sentence end is no sentence (a list, a table, a text
+# without punctuation) and is cut every MAX_SENTENCE_WORDS words: the words at a cut lose some
+# context, and the cost of one "sentence" (the CRF decodes it word by word) stays bounded.
+MAX_SENTENCE_WORDS = 5000
 
 
 def sentence_spans(text: str, words: Sequence[Word]) -> list[tuple[int, int]]:
@@ -49,7 +53,7 @@ def sentence_spans(text: str, words: Sequence[Word]) -> list[tuple[int, int]]:
         ended = _SENTENCE_END.fullmatch(word.text) is not None
     if first < len(words):
         spans.append((first, len(words)))
-    return spans
+    return [(a, min(a + MAX_SENTENCE_WORDS, b)) for start, b in spans for a in range(start, b, MAX_SENTENCE_WORDS)]
 
 
 def sentences_of(text: str, split: bool = True) -> list[list[Word]]:

@@ -8,8 +8,9 @@ entity-level scores (seqeval, default mode, IO tags), word level
 
 The job holds what surrounds training (where the data and the model go, how the data is
 split); the training options themselves are a :class:`~nerkit.training.config.TrainConfig`.
-The saved model records the data, split and seed in ``nerkit.json`` (``train_config``), and
-the test side's report in ``test_report.json`` beside it. Checkpoints go to
+The saved model records the data (its name and fingerprint), split and seed in ``nerkit.json``
+(``train_config``; :func:`nerkit.evaluation.heldout.record_split`), so ``nerkit evaluate`` and
+``nerkit report`` can score the same test side later, and the test side's report in ``test_report.json`` beside it. Checkpoints go to
 ``OUTPUT.checkpoints`` unless ``checkpoint_dir`` says otherwise, and are removed once the
 model is saved.
 """
@@ -29,9 +30,13 @@ from ..data.sources import load
 from ..data.splits import DEFAULT_TEST_FRACTION, SPLIT_BY, check_fraction, split, subsample, validation_split
 from ..errors import ConfigError
 from ..evaluation.evaluate import evaluate
+from ..evaluation.heldout import record_split
 from ..evaluation.scores import Report
+from ..labels import detect_scheme
 from ..modeling.model import NerModel, holds_model
+from ..modeling.store import check_source
 from ..options import flag
+from ..outputs import check_output_dir
 from ..parallel.group import setup
 from ..parallel.launcher import launch
 from . import checkpoint
@@ -85,6 +90,9 @@ class TrainJob:
             check_fraction(self.validation, "--validation")
         if self.split_by not in SPLIT_BY:
             raise ConfigError(f"split_by (--split-by) must be 'sentence' or 'document', got {self.split_by!r}")
+        check_output_dir(self.output, "--output")  # before any data is read or any step is trained
+        if self.model is not None and Path(self.model).is_dir():
+            check_source(self.model)  # a damaged --model directory: one line before the data is read
         if holds_model(Path(self.output)) and not self.overwrite:
             raise ConfigError(f"{self.output} already holds a model; pass --overwrite or choose another --output")
 
@@ -108,11 +116,15 @@ class TrainResult:
     seconds: float
 
 
-def _sides(job: TrainJob, seed: int) -> tuple[Dataset, Dataset, Dataset | None]:
-    """Training, test and validation data, as the job asks."""
+def _sides(job: TrainJob, seed: int) -> tuple[Dataset, Dataset, Dataset | None, dict]:
+    """Training, test and validation data, as the job asks, and the record of the split saved with the model."""
     data = load(job.data, tag_column=job.tag_column, **asdict(job.reading))
-    if job.test_data:
-        train, test = data, load(job.test_data, tag_column=job.tag_column, **asdict(job.reading))
+    test_data = load(job.test_data, tag_column=job.tag_column, **asdict(job.reading)) if job.test_data else None
+    for tagged in (data, test_data):  # a malformed tag is one line now, not after the model is built
+        if tagged is not None:
+            detect_scheme(tagged.labels)
+    if test_data is not None:
+        train, test = data, test_data
     else:
         train, test = split(data, test_fraction=job.test_fraction, seed=seed, by=job.split_by)
     if job.quick:
@@ -120,7 +132,10 @@ def _sides(job: TrainJob, seed: int) -> tuple[Dataset, Dataset, Dataset | None]:
     validation = None
     if job.validation:
         train, validation = validation_split(train, job.validation, seed=seed)
-    return train, test, validation
+    record = record_split(
+        data, job.data, job.test_fraction, job.split_by, test_data, job.test_data, QUICK_FRACTION if job.quick else None
+    )
+    return train, test, validation, record
 
 
 def run_train_job(job: TrainJob, config: TrainConfig | None = None) -> TrainResult:
@@ -130,7 +145,7 @@ def run_train_job(job: TrainJob, config: TrainConfig | None = None) -> TrainResu
     """
     config = config or job.train_config()
     config = replace(config, epochs=1) if job.quick else config
-    train, test, validation = _sides(job, config.seed)
+    train, test, validation, record = _sides(job, config.seed)
     ctx = setup(config.device)
     if ctx.is_main:
         sizes = f"training on {len(train)} sentences, testing on {len(test)}"
@@ -140,7 +155,7 @@ def run_train_job(job: TrainJob, config: TrainConfig | None = None) -> TrainResu
     started = time.perf_counter()
     ner = fit(train, job.model, config=config, validation=validation)
     seconds = time.perf_counter() - started
-    ner.train_config.update({"data": job.data, "test_fraction": job.test_fraction, "split_by": job.split_by})
+    ner.train_config.update(record)  # `nerkit evaluate` and `report` score this split's test side by default
     report = evaluate(ner, test, ctx=ctx)  # each process tags its share; all get the same report
     if not ctx.is_main:  # only rank 0 writes
         return TrainResult(None, report, seconds)
