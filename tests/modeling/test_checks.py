@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 
 import nerkit
 from cli_errors import error_line
-from nerkit.cli import main
 from nerkit.errors import ModelError, NerkitError
 from nerkit.modeling.checks import check_model_dir
 
@@ -43,7 +42,7 @@ def _without_classifier(d: Path) -> None:
     from safetensors.torch import load_file, save_file
 
     tensors = load_file(d / "model.safetensors")
-    save_file({k: v for k, v in tensors.items() if not k.startswith("classifier.")}, d / "model.safetensors")
+    save_file({k: v for k, v in tensors.items() if "classifier." not in k}, d / "model.safetensors")
 
 
 def _reorder(meta: dict) -> None:
@@ -132,10 +131,8 @@ def test_every_damage_is_one_line_and_exit_2_for_every_command(
     }[command]  # fmt: skip
     _serve_never_runs(monkeypatch)
     damage = request.node.callspec.params["damaged"]
-    if command == "train" and damage == "weights lacking the classifier":
-        # No classifier is a pretrained encoder without a head: a fine start for training (a new head).
-        assert main([*argv, "--no-progress", "--max-len", "32"]) == 0
-        return
+    # A saved nerkit model (format 2) without its classifier is damaged, for training too; a plain
+    # transformers encoder without a head (what every tiny model here starts from) still trains.
     err = error_line(capsys, argv)
     assert DAMAGES[damage][1] in err, err
     assert len(err) < 600, err

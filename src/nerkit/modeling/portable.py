@@ -108,17 +108,30 @@ def read_portable(directory: Path) -> TokenClassifier:
     from safetensors.torch import load_model
     from transformers import AutoModelForTokenClassification
 
-    config = NerkitConfig.from_pretrained(directory)
-    encoder = AutoModelForTokenClassification.from_config(config.encoder_config)
-    network = TokenClassifier(encoder, LinearChainCRF(config.num_labels) if config.use_crf else None)
+    fix = "the directory is damaged: restore it from a good copy, or save or train the model again"
     try:
-        load_model(network, str(directory / WEIGHTS), strict=True)
-    except (OSError, RuntimeError) as exc:
+        config = NerkitConfig.from_pretrained(directory)
+        encoder = AutoModelForTokenClassification.from_config(config.encoder_config)
+        network = TokenClassifier(encoder, LinearChainCRF(config.num_labels) if config.use_crf else None)
+    except Exception as exc:  # noqa: BLE001 - a damaged config fails in many ways deep in transformers
+        raise ModelError(f"{directory / 'config.json'} does not describe a model ({_first_line(exc)}); {fix}") from None
+    try:
+        missing, _ = load_model(network, str(directory / WEIGHTS), strict=False)
+    except Exception as exc:  # noqa: BLE001 - safetensors and torch raise several kinds on damaged weights
         raise ModelError(
-            f"{directory / WEIGHTS} does not hold this model's weights ({str(exc).splitlines()[0][:200]}); "
-            "the directory is damaged: save or train the model again"
+            f"{directory / WEIGHTS} does not hold this model's weights ({_first_line(exc)}); {fix}"
         ) from None
+    if missing:  # a weight left at random would give a model that loads and answers nonsense
+        raise ModelError(
+            f"{directory}: the weights lack {len(missing)} tensor(s) that config.json needs "
+            f"(e.g. {sorted(missing)[0][:80]}); {fix}"
+        )
     return network
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0][:160] if lines else ''}"
 
 
 @contextmanager

@@ -140,6 +140,8 @@ def build(
                 label2id=dict(label_map.label2id),
                 ignore_mismatched_sizes=True,
             )
+    except ModelError:  # a damaged nerkit directory already says which file and how to fix it
+        raise
     except Exception as exc:  # noqa: BLE001 - transformers raises many kinds (OSError offline, ValueError, ...)
         raise ModelError(
             f"could not load model '{source}': {_first_line(exc)}; offline, use the embedded default "
@@ -264,4 +266,11 @@ def _load_tokenizer(directory: Path):
         ) from None
     if not getattr(tokenizer, "is_fast", False):
         raise ModelError(f"{directory}: the tokenizer is not a fast one; nerkit needs tokenizer.json to align words")
+    # Windows start, end and are padded with these; a missing tokenizer_config.json can lose them.
+    lacking = [name for name in ("cls_token", "sep_token", "pad_token") if getattr(tokenizer, f"{name}_id") is None]
+    if lacking:
+        raise ModelError(
+            f"{directory}: the tokenizer has no {', '.join(lacking)} (tokenizer_config.json missing or damaged?); "
+            "copy the tokenizer files from the model it was trained from, or train the model again"
+        )
     return tokenizer
