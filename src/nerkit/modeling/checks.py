@@ -218,6 +218,19 @@ def _check_tags(meta: dict, config_tags: list[str] | None, tensors: dict, direct
     return len(tags) if tags is not None else 0
 
 
+def _check_network(config: dict, tensors: dict, directory: Path, fix: str) -> None:
+    """Format 2 saves the whole network: the head and the CRF the config names must be in the weights."""
+    if config.get("model_type") != "nerkit" or not tensors:
+        return
+    needed = ["encoder.classifier.weight", "encoder.classifier.bias"]
+    needed += ["crf.start", "crf.end", "crf.transitions"] if config.get("use_crf") else []
+    missing = [name for name in needed if name not in tensors]
+    if missing:
+        raise ModelError(
+            f"{directory}: the weights lack {len(missing)} tensor(s) that config.json needs (e.g. {missing[0]}); {fix}"
+        )
+
+
 def check_model_dir(directory) -> dict:
     """Check a saved model directory whole (see the module docstring); return its nerkit.json ({} if none)."""
     directory = Path(directory)
@@ -227,6 +240,7 @@ def check_model_dir(directory) -> dict:
     _tokenizer(directory, fix)
     meta = read_json(directory / META_FILE, fix) if (directory / META_FILE).exists() else {}
     config_tags = _config_tags(config, directory / CONFIG, fix)
+    _check_network(config, tensors, directory, fix)
     n = _check_tags(meta, config_tags, tensors, directory, fix)
     if meta:
         _check_meta(meta, directory / META_FILE, n, fix)
