@@ -148,7 +148,7 @@ def test_a_task_deep_in_an_export_is_named_by_its_line(capsys, tmp_path):
     path = tmp_path / "export.json"
     path.write_text(json.dumps(tasks, indent=2))
     starts = [n for n, line in enumerate(path.read_text().split("\n"), 1) if line == "  {"]
-    err = error_line(capsys, ["evaluate", "--model", "m", "--data", str(path)])
+    err = error_line(capsys, ["train", "--data", str(path), "--output", str(tmp_path / "m")])
     assert f"{path} line {starts[2]}:" in err and "not 'Merkel'" in err
 
 

@@ -266,6 +266,13 @@ def _load_tokenizer(directory: Path):
         ) from None
     if not getattr(tokenizer, "is_fast", False):
         raise ModelError(f"{directory}: the tokenizer is not a fast one; nerkit needs tokenizer.json to align words")
+    try:  # a damaged tokenizer_config.json (a setting of the wrong type) fails only when first used
+        tokenizer([["nerkit"]], is_split_into_words=True, truncation=True)
+    except Exception as exc:  # noqa: BLE001 - the failure surfaces from deep inside transformers
+        raise ModelError(
+            f"{directory}: the tokenizer does not work ({_first_line(exc)}); tokenizer_config.json may be damaged: "
+            "copy the tokenizer files from the model it was trained from, or train the model again"
+        ) from None
     # Windows start, end and are padded with these; a missing tokenizer_config.json can lose them.
     lacking = [name for name in ("cls_token", "sep_token", "pad_token") if getattr(tokenizer, f"{name}_id") is None]
     if lacking:
