@@ -11,6 +11,7 @@ import warnings
 
 import pytest
 import torch
+from hypothesis import settings
 
 # Tiny models gain nothing from threads, and one thread per test process keeps timings sane
 # on a shared 2-core machine.
@@ -18,6 +19,11 @@ torch.set_num_threads(1)
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+# CI (.ci/run) runs the property and fuzz tests on the same examples every time, so a run fails
+# only for a change; elsewhere each run explores new examples, which is how the fuzzers find bugs.
+settings.register_profile("ci", derandomize=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 # Short sentences in the wikigold style (IO tags), with repeated entities so a tiny model can learn them.
 SENTENCES = [
