@@ -122,3 +122,9 @@ def trained_tiny(tiny_model_dir, tiny_data):
         return nerkit.fit(
             tiny_data, str(tiny_model_dir), epochs=40, batch_size=4, lr=5e-3, warmup=0.0, progress=False, max_len=64
         )
+
+
+@pytest.fixture(scope="session")
+def model_dir(trained_tiny, tmp_path_factory):
+    """The trained tiny model saved once, as `nerkit train` saves it; copy it before changing it."""
+    return trained_tiny.save(tmp_path_factory.mktemp("saved") / "tiny-model")

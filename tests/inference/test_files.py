@@ -15,13 +15,6 @@ def tagger(trained_tiny):
     return Tagger(trained_tiny)
 
 
-@pytest.fixture(scope="module")
-def model_dir(trained_tiny, tmp_path_factory):
-    path = tmp_path_factory.mktemp("predict") / "model"
-    trained_tiny.save(path)
-    return path
-
-
 def _run(capsys, argv):
     code = main(argv)
     captured = capsys.readouterr()

@@ -18,13 +18,6 @@ TEXTS = [text for text, _ in DOCS]
 
 
 @pytest.fixture(scope="module")
-def model_dir(trained_tiny, tmp_path_factory):
-    path = tmp_path_factory.mktemp("formats") / "tiny-model"
-    trained_tiny.save(path)
-    return path
-
-
-@pytest.fixture(scope="module")
 def expected(trained_tiny):
     return Tagger(trained_tiny)(TEXTS)
 

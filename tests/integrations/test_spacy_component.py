@@ -20,13 +20,6 @@ LONGER = (
 
 
 @pytest.fixture(scope="module")
-def model_dir(trained_tiny, tmp_path_factory):
-    path = tmp_path_factory.mktemp("spacy") / "model"
-    trained_tiny.save(path)
-    return path
-
-
-@pytest.fixture(scope="module")
 def nlp(model_dir):
     nlp = spacy.blank("en")
     nlp.add_pipe("nerkit", config={"model": str(model_dir)})

@@ -23,8 +23,8 @@ from nerkit.modeling.checks import check_model_dir
 
 
 @pytest.fixture(scope="module")
-def good(trained_tiny, tmp_path_factory) -> Path:
-    return trained_tiny.save(tmp_path_factory.mktemp("good") / "model")
+def good(model_dir) -> Path:
+    return model_dir  # only ever copied here
 
 
 def _json(path: Path, change) -> None:

@@ -19,13 +19,6 @@ FP32 = dict(precision="fp32")
 
 
 @pytest.fixture(scope="module")
-def model_dir(trained_tiny, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("onnx") / "model"
-    trained_tiny.save(folder)
-    return folder
-
-
-@pytest.fixture(scope="module")
 def exported(model_dir):
     """The tiny model exported by `nerkit export` (the default, dynamo, exporter), fp32 and int8."""
     folder = model_dir.parent / "export"

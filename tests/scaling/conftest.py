@@ -1,6 +1,4 @@
-"""Fixtures of the scaling tests: the trained tiny model, saved, and documents for it."""
-
-import pytest
+"""Fixtures of the scaling tests: documents for the trained tiny model (tests/conftest.py saves it)."""
 
 TEXTS = [
     "Barack Obama visited Paris.",
@@ -9,13 +7,6 @@ TEXTS = [
     "Microsoft hired Angela in Berlin.",
     "London and Berlin are cities.",
 ]
-
-
-@pytest.fixture(scope="module")
-def model_dir(trained_tiny, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("scaling") / "model"
-    trained_tiny.save(folder)
-    return folder
 
 
 def texts(n: int) -> list[str]:
