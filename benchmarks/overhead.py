@@ -175,9 +175,14 @@ def main(argv=None) -> int:
         "ratio_median": statistics.median(ratios),
         "ratio_min": min(ratios),
         "ratio_max": max(ratios),
+        "ratio_defaults_median": statistics.median(defaults),
+        "ratio_defaults_min": min(defaults),
+        "ratio_defaults_max": max(defaults),
     }
     print(
-        f"nerkit / HF Trainer steps/s: median {result['ratio_median']:.2f}x (min {min(ratios):.2f}, max {max(ratios):.2f})"
+        f"nerkit-plain / HF Trainer steps/s: median {result['ratio_median']:.2f}x (min {min(ratios):.2f}, "
+        f"max {max(ratios):.2f}); nerkit defaults / HF Trainer: median {statistics.median(defaults):.2f}x "
+        f"(min {min(defaults):.2f}, max {max(defaults):.2f})"
     )
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
