@@ -114,3 +114,17 @@ def test_forced_test_precision_makes_auto_pick_it(monkeypatch):
     assert use_bf16("fp32", cpu) is False
     monkeypatch.setenv("NERKIT_TEST_PRECISION", "fp32")
     assert use_bf16("auto", cpu) is False
+
+
+def test_bf16_prediction_loss_and_crf_tags_stay_close_to_fp32(trained_tiny, tiny_data):
+    """The bf16 prediction path (forced, tiny model): the evaluation loss within bf16's rounding,
+    the CRF's tags (Viterbi always in fp32) nearly all the same."""
+    assert trained_tiny.crf is not None
+    fp32 = nerkit.predict(trained_tiny, tiny_data, precision="fp32")
+    bf16 = nerkit.predict(trained_tiny, tiny_data, precision="bf16")
+    assert bf16.loss != fp32.loss
+    assert bf16.loss == pytest.approx(fp32.loss, rel=0.05, abs=0.01)
+    assert bf16.labelled == fp32.labelled
+    assert nerkit.score(tiny_data.labels, bf16.tags).f1 == pytest.approx(
+        nerkit.score(tiny_data.labels, fp32.tags).f1, abs=0.1
+    )
