@@ -33,16 +33,21 @@ import torch
 __all__ = ["LinearChainCRF"]
 
 
-def _pack(logits: torch.Tensor, select: torch.Tensor):
-    """Selected positions of each row, moved to the left: (B, W, T) and a (B, W) mask."""
+def _pack(values: torch.Tensor, select: torch.Tensor, width: int | None = None):
+    """Selected positions of each row, moved to the left: (B, W, T) and a (B, W) mask.
+
+    ``width`` (W, the most selected positions in a row) when the caller knows it: then nothing
+    is read back from the device, and the packing is a scatter (unselected positions go to a
+    spare column, dropped), so a GPU never waits for the host here.
+    """
     counts = select.sum(1)
-    width = max(1, int(counts.max())) if counts.numel() else 1
+    if width is None:
+        width = max(1, int(counts.max())) if counts.numel() else 1
     rank = select.long().cumsum(1) - 1
-    rows = torch.arange(select.shape[0], device=select.device).unsqueeze(1).expand_as(select)
-    packed = logits.new_zeros(select.shape[0], width, logits.shape[-1])
-    packed[rows[select], rank[select]] = logits[select]
+    where = torch.where(select, rank, width).unsqueeze(-1).expand(-1, -1, values.shape[-1])
+    packed = values.new_zeros(select.shape[0], width + 1, values.shape[-1]).scatter(1, where, values)
     mask = torch.arange(width, device=select.device).unsqueeze(0) < counts.unsqueeze(1)
-    return packed, mask
+    return packed[:, :width], mask
 
 
 class LinearChainCRF(torch.nn.Module):
@@ -73,11 +78,14 @@ class LinearChainCRF(torch.nn.Module):
         n = self.transitions.shape[0]
         return torch.full((n, n), float("-inf"), device=device).fill_diagonal_(0.0)
 
-    def nll(self, logits: torch.Tensor, labels: torch.Tensor, ignore: int = -100) -> torch.Tensor:
-        """Negative log-likelihood of the gold tags, per word (the scale of cross-entropy)."""
+    def nll(self, logits: torch.Tensor, labels: torch.Tensor, ignore: int = -100, words: int | None = None):
+        """Negative log-likelihood of the gold tags, per word (the scale of cross-entropy).
+
+        ``words``: the most labelled positions in a row, when the caller knows it (no read-back then).
+        """
         select = labels != ignore
-        em, mask = _pack(logits.float(), select)
-        tags, _ = _pack(labels.unsqueeze(-1).float(), select)
+        em, mask = _pack(logits.float(), select, words)
+        tags, _ = _pack(labels.unsqueeze(-1).float(), select, words)
         tags = tags.squeeze(-1).long()
         has_words = mask[:, 0]  # windows with no word of their own add nothing
         first = torch.arange(em.shape[0], device=em.device)

@@ -205,9 +205,13 @@ class _Run:
             weight = sum(self.labelled[i] for i in mine) * ctx.world_size / total if total else 0.0
         # A process with nothing labelled in its share (or no share: a short last batch) still
         # runs forward and backward, with zero gradients, because DDP all-reduces every step.
-        batch = gather(self.table, mine or idx[:1], self.ner.pad_id, self.config.pad_to)
+        rows = mine or idx[:1]
+        batch = gather(self.table, rows, self.ner.pad_id, self.config.pad_to)
+        inputs = batch.model_inputs(device, with_labels=weight > 0)
+        if "labels" in inputs:  # the CRF's width, known here: the device need not tell it
+            inputs["words"] = max(self.labelled[i] for i in rows)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=self.bf16):
-            out = self.trainer(**batch.model_inputs(device, with_labels=weight > 0))
+            out = self.trainer(**inputs)
         if not ctx.distributed:
             loss = out.loss
         elif weight > 0:
