@@ -110,7 +110,11 @@ def gather(table: WindowTable, idx: Sequence[int], pad_id: int, pad_to: int | No
     length = pad_to or max(table.lengths[i] for i in idx)
     device = table.input_ids.device
     rows = torch.as_tensor(list(idx), dtype=torch.long)
-    rows = rows.to(device, non_blocking=True) if device.type != "cpu" else rows
+    if device.type == "cuda":
+        # From pinned memory: a copy from pageable memory would first wait for the GPU's queue.
+        rows = rows.pin_memory().to(device, non_blocking=True)
+    elif device.type != "cpu":
+        rows = rows.to(device)
     columns = torch.arange(length, device=device)
     inside = columns.unsqueeze(0) < table.sizes[rows].unsqueeze(1)
     where = torch.where(inside, table.starts[rows].unsqueeze(1) + columns, 0)
