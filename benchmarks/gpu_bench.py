@@ -182,6 +182,8 @@ def main(argv=None) -> int:
         "repeats": args.repeats,
         "bf16": args.device == "cuda",
     }
+    # Warm-up, so neither arm pays for starting CUDA, loading libraries or first kernels.
+    nerkit.fit(nerkit.subsample(train, 0.1, seed=3), epochs=1, progress=False, device=args.device)
     result["hf"] = hf_arm(train, test, args)
     print(f"HF Trainer: {result['hf']}", flush=True)
     result["nerkit"], model = nerkit_arm(train, test, args)
