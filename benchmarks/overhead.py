@@ -155,12 +155,15 @@ def main(argv=None) -> int:
     parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--fraction", type=float, default=1.0, help="share of the training half (quick runs)")
+    parser.add_argument("--copies", type=int, default=1, help="the training half repeated: a longer epoch, less noise")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
     train, _ = nerkit.split(nerkit.load("wikigold"), test_fraction=0.5, seed=100)
     if args.fraction < 1:
         train = nerkit.subsample(train, args.fraction, seed=1)
+    if args.copies > 1:
+        train = nerkit.Dataset(train.sentences * args.copies, train.labels * args.copies, name=train.name)
     rounds = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = tiny_model_dir(Path(tmp), nerkit.unique_labels(train))
