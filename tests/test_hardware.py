@@ -43,6 +43,7 @@ def test_bf16_training_keeps_fp32_master_weights(tiny_model_dir, tiny_data):
 
 def test_auto_precision_follows_the_hardware(monkeypatch):
     cpu = torch.device("cpu")
+    monkeypatch.delenv("NERKIT_TEST_PRECISION", raising=False)  # the real hardware's choice, even in a forced run
     monkeypatch.setattr(hardware, "cpu_has_fast_bf16", lambda: False)
     assert use_bf16("auto", cpu) is False
     assert use_bf16("bf16", cpu) is True
@@ -58,3 +59,72 @@ def test_bad_precision_is_refused(tiny_data, capsys):
         main(["train", "--data", "wikigold", "--precision", "fp16", "--output", "unused"])
     assert exit_info.value.code == 2
     assert "precision" in capsys.readouterr().err
+
+
+def gpus(monkeypatch, count: int) -> None:
+    """Play a machine with ``count`` GPUs (as torch would report them)."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: count > 0)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: count)
+
+
+@pytest.mark.parametrize(
+    "count, nproc, device, expected",
+    [
+        (0, 2, None, "gloo"),  # no GPU: the CPU, said in one line
+        (0, 4, "cpu", "gloo"),
+        (1, 2, "cpu", "gloo"),  # the CPU asked for, whatever the GPUs
+        (2, 2, None, "nccl"),  # one GPU each
+        (8, 2, "cuda", "nccl"),
+    ],
+)
+def test_processes_run_one_per_gpu_or_on_the_cpu(monkeypatch, count, nproc, device, expected):
+    gpus(monkeypatch, count)
+    backend, note = hardware.plan_processes(nproc, device)
+    assert backend == expected
+    assert "\n" not in note and ("CPU" in note) == (expected == "gloo")
+
+
+@pytest.mark.parametrize("count, device", [(1, None), (1, "cuda"), (3, None), (0, "cuda")])
+def test_fewer_gpus_than_processes_is_refused_in_one_line(monkeypatch, count, device):
+    gpus(monkeypatch, count)
+    with pytest.raises(ConfigError, match=f"--nproc 4 needs 4 GPUs .* this machine has {count}") as info:
+        hardware.plan_processes(4, device)
+    assert "--device cpu" in str(info.value)
+
+
+def test_nproc_on_one_gpu_stops_before_any_process_starts(monkeypatch, capsys, tiny_conll, tmp_path):
+    from cli_errors import error_line
+
+    gpus(monkeypatch, 1)
+    started = []
+    monkeypatch.setattr("torch.distributed.launcher.api.elastic_launch", lambda *a, **k: started.append(a))
+    err = error_line(capsys, ["train", "--data", str(tiny_conll), "--output", str(tmp_path / "m"), "--nproc", "2"])
+    assert "--nproc 2 needs 2 GPUs" in err and "has 1" in err
+    out = tmp_path / "tags.conll"
+    err = error_line(capsys, ["predict", "--model", str(tmp_path), "--input", str(tiny_conll), "--output", str(out),
+                              "--nproc", "2"])  # fmt: skip
+    assert "--nproc 2 needs 2 GPUs" in err
+    assert not started and not out.exists()
+
+
+def test_forced_test_precision_makes_auto_pick_it(monkeypatch):
+    cpu = torch.device("cpu")
+    monkeypatch.setenv("NERKIT_TEST_PRECISION", "bf16")
+    assert use_bf16("auto", cpu) is True
+    assert use_bf16("fp32", cpu) is False
+    monkeypatch.setenv("NERKIT_TEST_PRECISION", "fp32")
+    assert use_bf16("auto", cpu) is False
+
+
+def test_bf16_prediction_loss_and_crf_tags_stay_close_to_fp32(trained_tiny, tiny_data):
+    """The bf16 prediction path (forced, tiny model): the evaluation loss within bf16's rounding,
+    the CRF's tags (Viterbi always in fp32) nearly all the same."""
+    assert trained_tiny.crf is not None
+    fp32 = nerkit.predict(trained_tiny, tiny_data, precision="fp32")
+    bf16 = nerkit.predict(trained_tiny, tiny_data, precision="bf16")
+    assert bf16.loss != fp32.loss
+    assert bf16.loss == pytest.approx(fp32.loss, rel=0.05, abs=0.01)
+    assert bf16.labelled == fp32.labelled
+    assert nerkit.score(tiny_data.labels, bf16.tags).f1 == pytest.approx(
+        nerkit.score(tiny_data.labels, fp32.tags).f1, abs=0.1
+    )

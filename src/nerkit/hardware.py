@@ -4,6 +4,8 @@
 device(type='cpu')
 >>> use_bf16("fp32", choose_device("cpu")), use_bf16("bf16", choose_device("cpu"))
 (False, True)
+>>> plan_processes(2, "cpu")
+('gloo', 'nerkit: 2 processes on the CPU (gloo)')
 >>> check_precision("fp16")
 Traceback (most recent call last):
 ...
@@ -13,18 +15,33 @@ This module owns the ``precision`` option of training and inference alike: ``"au
 (the default) runs bf16 autocast where the hardware computes bf16 natively (GPUs, CPUs
 with AMX or AVX-512 BF16) and fp32 elsewhere, where emulated bf16 is many times slower.
 A result compared with an fp32 reference must ask for ``"fp32"``: on a bf16 machine
-``"auto"`` gives slightly different numbers.
+``"auto"`` gives slightly different numbers. The test suite can play such a machine:
+``NERKIT_TEST_PRECISION=bf16`` makes ``"auto"`` pick bf16 everywhere (and ``=fp32`` makes it
+pick fp32), so the tests that must ask for fp32 show themselves on any CPU.
+
+It also decides how ``--nproc N`` processes share the machine (:func:`plan_processes`):
+one GPU each (NCCL), or all on the CPU (gloo), never two processes on one GPU, which
+NCCL refuses with a traceback from every process.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import torch
 
 from .errors import ConfigError
 
-__all__ = ["PRECISIONS", "DEFAULT_PRECISION", "check_precision", "choose_device", "bf16_supported", "use_bf16"]
+__all__ = [
+    "PRECISIONS",
+    "DEFAULT_PRECISION",
+    "check_precision",
+    "choose_device",
+    "bf16_supported",
+    "use_bf16",
+    "plan_processes",
+]
 
 PRECISIONS = ("auto", "bf16", "fp32")
 DEFAULT_PRECISION = "auto"
@@ -58,6 +75,9 @@ def cpu_has_fast_bf16() -> bool:
 
 
 def bf16_supported(device: torch.device) -> bool:
+    forced = os.environ.get("NERKIT_TEST_PRECISION")
+    if forced in ("bf16", "fp32"):  # the test suite playing a machine with (or without) native bf16
+        return forced == "bf16"
     if device.type == "cuda":
         return torch.cuda.is_bf16_supported()
     if device.type == "cpu":
@@ -72,3 +92,23 @@ def use_bf16(precision: str, device: torch.device) -> bool:
     if precision == "bf16":
         return True
     return bf16_supported(device)
+
+
+def plan_processes(nproc: int, device: str | torch.device | None = None) -> tuple[str, str]:
+    """How ``nproc`` processes on this machine share it: the backend and a one-line note.
+
+    One GPU per process (NCCL) when there are enough GPUs; on the CPU (gloo) when there is
+    no GPU or the CPU is asked for; otherwise a ConfigError saying what to change (two
+    processes on one GPU would each try to own it).
+    """
+    gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    wanted = torch.device(device).type if device is not None else ("cuda" if gpus else "cpu")
+    if wanted == "cuda":
+        if gpus >= nproc:
+            return "nccl", f"nerkit: {nproc} processes, one GPU each (NCCL)"
+        fix = f"use --nproc {gpus}" if gpus else "there is none here; leave out --device"
+        raise ConfigError(
+            f"--nproc {nproc} needs {nproc} GPUs (one per process) but this machine has {gpus}; "
+            f"{fix}, or run on the CPU (--device cpu for training, CUDA_VISIBLE_DEVICES= for prediction)"
+        )
+    return "gloo", f"nerkit: {nproc} processes on the CPU (gloo)"

@@ -94,3 +94,28 @@ def test_collate_pads_to_the_longest_member_unless_told(trained_tiny, tiny_data)
     assert batch.input_ids.shape == (len(windows), longest)
     assert int(batch.attention_mask.sum()) == sum(len(w.input_ids) for w in windows)
     assert collate(windows, pad_id=0, pad_to=60).input_ids.shape == (len(windows), 60)
+
+
+def test_batches_cut_from_the_table_equal_padding_each_window_by_hand():
+    from nerkit.encoding.batches import WindowTable, gather
+    from nerkit.encoding.windows import Window
+
+    rng = random.Random(3)
+    windows = []
+    for s in range(30):
+        n = rng.randint(2, 12)
+        windows.append(Window(s, [rng.randint(5, 99) for _ in range(n)], [rng.randint(0, 3) for _ in range(n)],
+                              [rng.choice([-1, 0, 1]) for _ in range(n)], [rng.choice([IGNORE, 0, 2]) for _ in range(n)]))  # fmt: skip
+    table = WindowTable.build(windows)
+    for idx in ([4, 17, 2], [9], list(range(30))[::-1]):
+        batch = gather(table, idx, pad_id=1)
+        width = max(len(windows[i].input_ids) for i in idx)
+        for row, i in enumerate(idx):
+            w, pad = windows[i], width - len(windows[i].input_ids)
+            assert batch.input_ids[row].tolist() == w.input_ids + [1] * pad
+            assert batch.token_type_ids[row].tolist() == w.type_ids + [0] * pad
+            assert batch.word_index[row].tolist() == w.word_index + [-1] * pad
+            assert batch.labels[row].tolist() == w.labels + [IGNORE] * pad
+            assert batch.attention_mask[row].tolist() == [1] * len(w.input_ids) + [0] * pad
+        assert batch.sentence.tolist() == idx
+    assert gather(table, [0, 1], pad_id=0, pad_to=20).input_ids.shape == (2, 20)

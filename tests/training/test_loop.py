@@ -70,3 +70,26 @@ def test_training_with_grouping_spends_fewer_padded_tokens(tiny_model_dir, tiny_
     assert grouped["padded_tokens"] < plain["padded_tokens"]
     fixed = nerkit.fit(data, str(tiny_model_dir), pad_to=64, **opts).history[0]
     assert fixed["padded_tokens"] == 64 * len(data)
+
+
+def test_the_loss_is_read_back_once_an_epoch_not_every_step(tiny_model_dir, tiny_data, monkeypatch):
+    """Reading a number back from a GPU makes the host wait: the loop does it at epoch ends only."""
+    import nerkit.training.loop as loop
+
+    reads, read = [], loop._Running.read
+    monkeypatch.setattr(loop._Running, "read", lambda self: reads.append(1) or read(self))
+    m = nerkit.fit(tiny_data, str(tiny_model_dir), epochs=2, batch_size=2, progress=False, max_len=32)
+    assert len(reads) == 2  # 4 steps an epoch, one read each epoch
+    assert all(r["loss"] > 0 and r["tokens"] > 0 for r in m.history)
+
+
+def test_bf16_training_follows_fp32(tiny_model_dir, tiny_data):
+    """The bf16 path (forced, so it runs on any CPU): same course as fp32 within bf16's rounding."""
+    opts = dict(epochs=4, batch_size=4, lr=5e-3, warmup=0.0, progress=False, max_len=32)
+    fp32 = nerkit.fit(tiny_data, str(tiny_model_dir), precision="fp32", **opts)
+    bf16 = nerkit.fit(tiny_data, str(tiny_model_dir), precision="bf16", **opts)
+    a, b = [r["loss"] for r in fp32.history], [r["loss"] for r in bf16.history]
+    assert a != b  # bf16 really ran
+    assert b == pytest.approx(a, rel=0.1)
+    assert b[-1] < b[0]
+    assert [r["tokens"] for r in bf16.history] == [r["tokens"] for r in fp32.history]

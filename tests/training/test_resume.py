@@ -31,11 +31,11 @@ CHILD = textwrap.dedent("""
     warnings.simplefilter("ignore")
     import nerkit, nerkit.training.loop
     args = json.loads(sys.argv[1])
-    collate = nerkit.training.loop.collate
+    collate = nerkit.training.loop.gather
     def slow_collate(*a, **k):  # slow enough for the test to kill it mid-run
         time.sleep(0.25)
         return collate(*a, **k)
-    nerkit.training.loop.collate = slow_collate
+    nerkit.training.loop.gather = slow_collate
     data = nerkit.Dataset(args["sentences"], args["labels"])
     nerkit.fit(data, args["model"], checkpoint_dir=args["dir"], checkpoint_every=3, **args["options"])
     print("finished")
@@ -111,7 +111,7 @@ def test_resume_keeps_the_validation_choice(tmp_path, tiny_model_dir, tiny_data,
     folder = tmp_path / "ck"
     options = dict(validation=tiny_data, patience=2, epochs=4)
     full = fit_tiny(tiny_data, tiny_model_dir, **options)
-    collate, calls = nerkit.training.loop.collate, []
+    collate, calls = nerkit.training.loop.gather, []
 
     def crashing_collate(*args, **kwargs):  # dies in epoch 3, after two epochs' checkpoints
         calls.append(1)
@@ -119,10 +119,10 @@ def test_resume_keeps_the_validation_choice(tmp_path, tiny_model_dir, tiny_data,
             raise Crash
         return collate(*args, **kwargs)
 
-    monkeypatch.setattr(nerkit.training.loop, "collate", crashing_collate)
+    monkeypatch.setattr(nerkit.training.loop, "gather", crashing_collate)
     with pytest.raises(Crash):
         fit_tiny(tiny_data, tiny_model_dir, checkpoint_dir=str(folder), **options)
-    monkeypatch.setattr(nerkit.training.loop, "collate", collate)
+    monkeypatch.setattr(nerkit.training.loop, "gather", collate)
     assert (checkpoint.latest(folder) / "best.safetensors").exists()
     resumed = fit_tiny(tiny_data, tiny_model_dir, checkpoint_dir=str(folder), resume=True, **options)
     assert [r["val_f1"] for r in resumed.history] == [r["val_f1"] for r in full.history]

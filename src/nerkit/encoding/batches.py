@@ -1,22 +1,32 @@
 """Batches of windows: padded tensors, and the order windows are batched in.
 
+>>> from nerkit.encoding.windows import Window
+>>> table = WindowTable.build([Window(0, [2, 7, 3], [0, 0, 0], [-1, 0, -1]), Window(1, [2, 3], [0, 0], [-1, -1])])
+>>> gather(table, [1, 0], pad_id=0).input_ids.tolist()   # windows 1 and 0, padded to the longer
+[[2, 3, 0], [2, 7, 3]]
 >>> length_grouped_batches([5, 9, 7, 3], batch_size=2, seed=1)   # similar lengths together
 [[1, 2], [0, 3]]
 >>> list(sorted_batches([5, 9, 7, 3], batch_size=8, max_tokens=18))   # longest first, at most 18 padded pieces
 [[1, 2], [0, 3]]
+
+Why a table: training and prediction turn the windows into tensors once (:class:`WindowTable`,
+the word pieces of all windows back to back, on the model's device) and cut each batch out
+of it with a few indexing operations (:func:`gather`), instead of building small tensors
+window by window on every step; the host then only decides which windows go together.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
+import numpy as np
 import torch
 
 from .windows import IGNORE, Window
 
-__all__ = ["Batch", "collate", "length_grouped_batches", "sorted_batches"]
+__all__ = ["Batch", "WindowTable", "collate", "gather", "length_grouped_batches", "sorted_batches"]
 
 
 @dataclass
@@ -41,26 +51,85 @@ class Batch:
         return inputs
 
 
+def _flat(rows: list[list[int]], total: int) -> torch.Tensor:
+    return torch.from_numpy(np.fromiter((x for row in rows for x in row), dtype=np.int64, count=total))
+
+
+@dataclass
+class WindowTable:
+    """All windows' pieces back to back (one tensor per field), and where each window starts.
+
+    ``lengths`` stays a Python list as well, so the width of a batch is known on the host
+    without reading a tensor back from a GPU.
+    """
+
+    input_ids: torch.Tensor
+    type_ids: torch.Tensor
+    word_index: torch.Tensor
+    labels: torch.Tensor | None
+    starts: torch.Tensor  # per window: offset of its first piece
+    sizes: torch.Tensor  # per window: its number of pieces
+    sentence: torch.Tensor  # per window: its sentence
+    lengths: list[int]
+
+    @classmethod
+    def build(cls, windows: Sequence[Window]) -> "WindowTable":
+        lengths = [len(w.input_ids) for w in windows]
+        total = sum(lengths)
+        starts = np.concatenate([[0], np.cumsum(lengths[:-1], dtype=np.int64)]) if lengths else np.zeros(0)
+        has_labels = bool(windows) and windows[0].labels is not None
+        return cls(
+            input_ids=_flat([w.input_ids for w in windows], total),
+            type_ids=_flat([w.type_ids for w in windows], total),
+            word_index=_flat([w.word_index for w in windows], total),
+            labels=_flat([w.labels for w in windows], total) if has_labels else None,
+            starts=torch.as_tensor(starts, dtype=torch.long),
+            sizes=torch.tensor(lengths, dtype=torch.long),
+            sentence=torch.tensor([w.sentence for w in windows], dtype=torch.long),
+            lengths=lengths,
+        )
+
+    def to(self, device: torch.device) -> "WindowTable":
+        """The table on ``device`` (on a GPU: copied once, from pinned memory, without waiting)."""
+        moved = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, torch.Tensor) and value.device != device:
+                if device.type == "cuda":
+                    value = value.pin_memory()
+                value = value.to(device, non_blocking=True)
+            moved[f.name] = value
+        return WindowTable(**moved)
+
+
+def gather(table: WindowTable, idx: Sequence[int], pad_id: int, pad_to: int | None = None) -> Batch:
+    """The windows ``idx`` of ``table`` as a batch padded to its longest member (or to ``pad_to``).
+
+    A handful of tensor operations on the table's device, whatever the batch size.
+    """
+    length = pad_to or max(table.lengths[i] for i in idx)
+    device = table.input_ids.device
+    rows = torch.as_tensor(list(idx), dtype=torch.long)
+    if device.type == "cuda":
+        # From pinned memory: a copy from pageable memory would first wait for the GPU's queue.
+        rows = rows.pin_memory().to(device, non_blocking=True)
+    elif device.type != "cpu":
+        rows = rows.to(device)
+    columns = torch.arange(length, device=device)
+    inside = columns.unsqueeze(0) < table.sizes[rows].unsqueeze(1)
+    where = torch.where(inside, table.starts[rows].unsqueeze(1) + columns, 0)
+
+    def take(flat: torch.Tensor, fill: int) -> torch.Tensor:
+        return flat[where].masked_fill_(~inside, fill) if flat.numel() else torch.full_like(where, fill)
+
+    labels = take(table.labels, IGNORE) if table.labels is not None else None
+    return Batch(take(table.input_ids, pad_id), inside.long(), take(table.type_ids, 0),
+                 take(table.word_index, -1), table.sentence[rows], labels)  # fmt: skip
+
+
 def collate(windows: Sequence[Window], pad_id: int, pad_to: int | None = None) -> Batch:
     """Pad to the longest window in the batch (or to ``pad_to``, the recipe's fixed padding)."""
-    length = pad_to or max(len(w.input_ids) for w in windows)
-    b = len(windows)
-    input_ids = torch.full((b, length), pad_id, dtype=torch.long)
-    attention = torch.zeros((b, length), dtype=torch.long)
-    type_ids = torch.zeros((b, length), dtype=torch.long)
-    word_index = torch.full((b, length), -1, dtype=torch.long)
-    has_labels = windows[0].labels is not None
-    labels = torch.full((b, length), IGNORE, dtype=torch.long) if has_labels else None
-    for r, w in enumerate(windows):
-        n = len(w.input_ids)
-        input_ids[r, :n] = torch.tensor(w.input_ids)
-        attention[r, :n] = 1
-        type_ids[r, :n] = torch.tensor(w.type_ids)
-        word_index[r, :n] = torch.tensor(w.word_index)
-        if has_labels:
-            labels[r, :n] = torch.tensor(w.labels)
-    sentence = torch.tensor([w.sentence for w in windows], dtype=torch.long)
-    return Batch(input_ids, attention, type_ids, word_index, sentence, labels)
+    return gather(WindowTable.build(windows), range(len(windows)), pad_id, pad_to)
 
 
 def length_grouped_batches(lengths: Sequence[int], batch_size: int, seed: int, group: bool = True) -> list[list[int]]:

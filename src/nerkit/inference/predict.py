@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from ..data.dataset import Dataset
-from ..encoding.batches import collate, sorted_batches
+from ..encoding.batches import WindowTable, gather, sorted_batches
 from ..encoding.windows import IGNORE, encode
 from ..hardware import use_bf16
 from ..labels import convert_scheme
@@ -104,36 +104,52 @@ def predict(
 
 
 def _run(model: NerModel, windows, options: InferenceOptions) -> _Scores:
-    """Run the network over length-sorted batches of ``windows``."""
+    """Run the network over length-sorted batches of ``windows``.
+
+    The windows become tensors once (on the model's device), each batch is cut out of them,
+    and results stay on the device until the last batch: the host queues work and never
+    waits for a batch to finish (on a GPU), and copies everything back in one go.
+    """
     network, device = model.network, model.device
     network.eval()
     n_real = len(model.label_map.tags)  # the recipe's trailing tag, if any, is never a word's prediction
     bf16 = use_bf16(options.precision, device)
-    lengths = [len(w.input_ids) for w in windows]
+    table = WindowTable.build(windows).to(device)
     out = _Scores()
+    loss_sum = torch.zeros((), dtype=torch.float64, device=device) if device.type != "mps" else 0.0
     with torch.inference_mode():
-        for idx in sorted_batches(lengths, options.batch_size, options.token_budget(device)):
-            batch = collate([windows[i] for i in idx], model.pad_id)
+        for idx in sorted_batches(table.lengths, options.batch_size, options.token_budget(device)):
+            batch = gather(table, idx, model.pad_id)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
                 logits = network(**batch.model_inputs(device)).logits
             logits = logits.float()
             if batch.labels is not None:
                 labels = batch.labels.to(device)
-                out.loss_sum += float(
-                    torch.nn.functional.cross_entropy(
+                # float64 sums of each batch's fp32 sum: the same total as adding Python floats.
+                loss_sum = (
+                    loss_sum
+                    + torch.nn.functional.cross_entropy(
                         logits.view(-1, logits.shape[-1]), labels.view(-1), ignore_index=IGNORE, reduction="sum"
-                    )
+                    ).double()
                 )
-                out.loss_count += int((labels != IGNORE).sum())
+                out.loss_count += sum(_labelled(windows[i]) for i in idx)
             word_index = batch.word_index.to(device)
             mask = word_index >= 0
-            out.sentence.append(batch.sentence.to(device).unsqueeze(1).expand_as(mask)[mask].cpu())
-            out.word.append(word_index[mask].cpu())
+            out.sentence.append(batch.sentence.to(device).unsqueeze(1).expand_as(mask)[mask])
+            out.word.append(word_index[mask])
             logp = torch.log_softmax(logits[mask][:, :n_real], dim=-1)
-            out.prob.append(logp.exp().cpu())
+            out.prob.append(logp.exp())
             if model.crf is not None:
-                out.logp.append(logp.cpu())  # the CRF decodes these
+                out.logp.append(logp)  # the CRF decodes these
+    out.loss_sum = float(loss_sum)
+    for name in ("sentence", "word", "prob", "logp"):
+        parts = getattr(out, name)
+        setattr(out, name, [torch.cat(parts).cpu()] if parts else [])
     return out
+
+
+def _labelled(window) -> int:
+    return sum(1 for x in window.labels if x != IGNORE)
 
 
 def _assemble(model: NerModel, scores: _Scores, counts: list[int]) -> tuple[list[list[str]], list, list]:

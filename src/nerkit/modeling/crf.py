@@ -33,16 +33,21 @@ import torch
 __all__ = ["LinearChainCRF"]
 
 
-def _pack(logits: torch.Tensor, select: torch.Tensor):
-    """Selected positions of each row, moved to the left: (B, W, T) and a (B, W) mask."""
+def _pack(values: torch.Tensor, select: torch.Tensor, width: int | None = None):
+    """Selected positions of each row, moved to the left: (B, W, T) and a (B, W) mask.
+
+    ``width`` (W, the most selected positions in a row) when the caller knows it: then nothing
+    is read back from the device, and the packing is a scatter (unselected positions go to a
+    spare column, dropped), so a GPU never waits for the host here.
+    """
     counts = select.sum(1)
-    width = max(1, int(counts.max())) if counts.numel() else 1
+    if width is None:
+        width = max(1, int(counts.max())) if counts.numel() else 1
     rank = select.long().cumsum(1) - 1
-    rows = torch.arange(select.shape[0], device=select.device).unsqueeze(1).expand_as(select)
-    packed = logits.new_zeros(select.shape[0], width, logits.shape[-1])
-    packed[rows[select], rank[select]] = logits[select]
+    where = torch.where(select, rank, width).unsqueeze(-1).expand(-1, -1, values.shape[-1])
+    packed = values.new_zeros(select.shape[0], width + 1, values.shape[-1]).scatter(1, where, values)
     mask = torch.arange(width, device=select.device).unsqueeze(0) < counts.unsqueeze(1)
-    return packed, mask
+    return packed[:, :width], mask
 
 
 class LinearChainCRF(torch.nn.Module):
@@ -62,72 +67,91 @@ class LinearChainCRF(torch.nn.Module):
         self.load_state_dict({k: torch.tensor(v, dtype=torch.float32) for k, v in d.items()})
         return self
 
-    def nll(self, logits: torch.Tensor, labels: torch.Tensor, ignore: int = -100) -> torch.Tensor:
-        """Negative log-likelihood of the gold tags, per word (the scale of cross-entropy)."""
+    def _steps(self, mask: torch.Tensor) -> torch.Tensor:
+        """Transition scores for every position of every row, (B, W, T, T): the CRF's inside a
+        row, and past its end an "identity" (0 to stay on the same tag, -inf to change), so the
+        forward algorithm and Viterbi carry a finished row through unchanged without a
+        per-position ``where``: one loop over positions for the whole batch, few operations each."""
+        return torch.where(mask[:, :, None, None], self.transitions, self._stay(mask.device))
+
+    def _stay(self, device) -> torch.Tensor:
+        n = self.transitions.shape[0]
+        return torch.full((n, n), float("-inf"), device=device).fill_diagonal_(0.0)
+
+    def nll(self, logits: torch.Tensor, labels: torch.Tensor, ignore: int = -100, words: int | None = None):
+        """Negative log-likelihood of the gold tags, per word (the scale of cross-entropy).
+
+        ``words``: the most labelled positions in a row, when the caller knows it (no read-back then).
+        """
         select = labels != ignore
-        em, mask = _pack(logits.float(), select)
-        tags, _ = _pack(labels.unsqueeze(-1).float(), select)
+        em, mask = _pack(logits.float(), select, words)
+        tags, _ = _pack(labels.unsqueeze(-1).float(), select, words)
         tags = tags.squeeze(-1).long()
-        keep = mask[:, 0]  # windows with no word of their own add nothing
-        em, mask, tags = em[keep], mask[keep], tags[keep]
-        if em.shape[0] == 0:
-            return logits.sum() * 0.0
+        has_words = mask[:, 0]  # windows with no word of their own add nothing
         first = torch.arange(em.shape[0], device=em.device)
-        gold = self.start[tags[:, 0]] + em[first, 0, tags[:, 0]]
+        # The gold path's score, position by position: the same sums in the same order as ever.
+        emitted = em.gather(2, tags.unsqueeze(2)).squeeze(2)  # (B, W)
+        gold = self.start[tags[:, 0]] + emitted[:, 0]
+        stay = self._stay(em.device)
         alpha = self.start + em[:, 0]
         for t in range(1, em.shape[1]):
             m = mask[:, t]
-            step = self.transitions[tags[:, t - 1], tags[:, t]] + em[first, t, tags[:, t]]
-            gold = gold + step * m
-            nxt = torch.logsumexp(alpha.unsqueeze(2) + self.transitions + em[:, t].unsqueeze(1), dim=1)
-            alpha = torch.where(m.unsqueeze(1), nxt, alpha)
-        last = tags[first, mask.sum(1) - 1]
+            gold = gold + (self.transitions[tags[:, t - 1], tags[:, t]] + emitted[:, t]) * m
+            # Looked up per position (not all at once), so the transitions' gradient adds up
+            # in the order it always did: training results stay the same bit for bit.
+            step = torch.where(m[:, None, None], self.transitions, stay)
+            alpha = torch.logsumexp(alpha.unsqueeze(2) + step + em[:, t].unsqueeze(1), dim=1)
+        last = tags[first, (mask.sum(1) - 1).clamp_min(0)]
         gold = gold + self.end[last]
         log_z = torch.logsumexp(alpha + self.end, dim=1)
-        return (log_z - gold).sum() / mask.sum()
+        return ((log_z - gold) * has_words).sum() / mask.sum().clamp_min(1)
 
     def viterbi(self, logits: torch.Tensor, select: torch.Tensor) -> torch.Tensor:
         """Viterbi tag ids for ``logits[select]``, in the same (row-major) order."""
         em, mask = _pack(logits.float(), select)
-        if int(select.sum()) == 0:
-            return torch.zeros(0, dtype=torch.long, device=logits.device)
+        return self._viterbi(em, mask)[mask]
+
+    def _viterbi(self, em: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Best paths (B, W) for left-aligned emissions ``em`` (B, W, T) with zeros past each row's end."""
+        if em.shape[1] == 0 or em.shape[0] == 0:
+            return torch.zeros(em.shape[:2], dtype=torch.long, device=em.device)
+        steps = self._steps(mask)
         score = self.start + em[:, 0]
         back = []
         for t in range(1, em.shape[1]):
-            best, idx = (score.unsqueeze(2) + self.transitions).max(dim=1)
-            nxt = best + em[:, t]
-            m = mask[:, t].unsqueeze(1)
-            score = torch.where(m, nxt, score)
-            # Past a row's end, keep the tag: the backtrace then passes through unchanged.
-            back.append(torch.where(m, idx, torch.arange(em.shape[2], device=em.device).expand_as(idx)))
+            # Past a row's end the identity step keeps score and tag: the backtrace passes through.
+            best, idx = (score.unsqueeze(2) + steps[:, t]).max(dim=1)
+            score = best + em[:, t]
+            back.append(idx)
         tag = (score + self.end).argmax(dim=1)
         path = [tag]
         for idx in reversed(back):
             tag = idx.gather(1, tag.unsqueeze(1)).squeeze(1)
             path.append(tag)
-        path = torch.stack(path[::-1], dim=1)  # (B, W)
-        return path[mask]
+        return torch.stack(path[::-1], dim=1)
 
-    def decode_sentences(self, scores: np.ndarray, counts: Sequence[int], chunk: int = 256) -> np.ndarray:
+    def decode_sentences(self, scores: np.ndarray, counts: Sequence[int], chunk: int | None = None) -> np.ndarray:
         """Viterbi tag ids for every word; ``scores`` (words x tags) holds the sentences back to back.
 
-        Sentences are decoded in chunks of similar length (little padding, bounded memory) on
-        the CPU, whatever device the model is on: a few thousand numbers, not worth a transfer.
+        Sentences are decoded in chunks of similar length (little padding, bounded memory),
+        each chunk one batched Viterbi on the CRF's own device (a GPU decodes thousands of
+        sentences per call), its emissions cut out of ``scores`` by indexing, not sentence by sentence.
         """
-        cpu = LinearChainCRF(scores.shape[1]).load_dict(self.to_dict())
+        device = self.transitions.device
+        chunk = chunk or (256 if device.type == "cpu" else 8192)
         counts = np.asarray(counts, dtype=np.int64)
         offsets = np.concatenate([[0], np.cumsum(counts)])
         out = np.zeros(int(offsets[-1]), dtype=np.int64)
-        order = [i for i in np.argsort(counts, kind="stable") if counts[i]]
+        order = np.argsort(counts, kind="stable")
+        order = order[counts[order] > 0]
         with torch.no_grad():
             for k in range(0, len(order), chunk):
                 ids = order[k : k + chunk]
                 width = int(counts[ids[-1]])
-                em = torch.zeros(len(ids), width, scores.shape[1])
-                mask = torch.zeros(len(ids), width, dtype=torch.bool)
-                for r, i in enumerate(ids):
-                    em[r, : counts[i]] = torch.from_numpy(scores[offsets[i] : offsets[i + 1]])
-                    mask[r, : counts[i]] = True
-                positions = np.concatenate([np.arange(offsets[i], offsets[i + 1]) for i in ids])
-                out[positions] = cpu.viterbi(em, mask).numpy()
+                inside = np.arange(width)[None, :] < counts[ids][:, None]
+                where = np.where(inside, offsets[ids][:, None] + np.arange(width)[None, :], 0)
+                em = torch.from_numpy(np.where(inside[:, :, None], scores[where], 0.0).astype(np.float32))
+                mask = torch.from_numpy(inside)
+                path = self._viterbi(em.to(device, non_blocking=True), mask.to(device, non_blocking=True))
+                out[where[inside]] = path.cpu().numpy()[inside]
         return out

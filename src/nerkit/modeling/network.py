@@ -52,7 +52,8 @@ class TokenClassifier(torch.nn.Module):
     def device(self) -> torch.device:
         return next(self.parameters()).device
 
-    def forward(self, input_ids, attention_mask, token_type_ids, labels=None) -> Output:
+    def forward(self, input_ids, attention_mask, token_type_ids, labels=None, words: int | None = None) -> Output:
+        """``words``: the most labelled pieces in a row of ``labels``, if known (spares the CRF a read-back)."""
         if labels is None or self.crf is None:
             out = self.encoder(
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids, labels=labels
@@ -62,7 +63,7 @@ class TokenClassifier(torch.nn.Module):
         # small numbers, so it runs in fp32 whatever precision the encoder ran in.
         logits = self.encoder(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).logits
         with torch.autocast(logits.device.type, enabled=False):
-            return Output(logits, self.crf.nll(logits, labels))
+            return Output(logits, self.crf.nll(logits, labels, words=max(1, words) if words is not None else None))
 
 
 def max_positions(config) -> int:

@@ -21,7 +21,7 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
-from ..hardware import choose_device
+from ..hardware import choose_device, plan_processes
 
 
 @dataclass
@@ -95,11 +95,11 @@ def setup(device: str | torch.device | None = None) -> Context:
     if world <= 1:
         return Context()
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
-    backend = "gloo"
-    if choose_device(device).type == "cuda":
+    # The processes on this machine need a GPU each (or run on the CPU): checked here too, for torchrun.
+    backend, _ = plan_processes(int(os.environ.get("LOCAL_WORLD_SIZE", world)), choose_device(device))
+    if backend == "nccl":
         # One GPU per process: "cuda" then means this process's own GPU everywhere.
-        torch.cuda.set_device(local_rank % torch.cuda.device_count())
-        backend = "nccl"
+        torch.cuda.set_device(local_rank)
     dist.init_process_group(backend)
     return Context(dist.get_rank(), dist.get_world_size(), local_rank, backend)
 

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Sequence
 
 from ..errors import ConfigError
+from ..hardware import plan_processes
 from .group import env_world_size
 
 __all__ = ["launch"]
@@ -29,16 +30,19 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def launch(argv: Sequence[str], nproc: int) -> int:
+def launch(argv: Sequence[str], nproc: int, device: str | None = None) -> int:
     """Run ``python -m nerkit.cli *argv`` in ``nproc`` local processes; return the exit status.
 
-    Each process gets an equal share of the CPU cores as its thread count: processes that
+    Where they run (one GPU each, or the CPU) is decided first, and said in one line; with
+    fewer GPUs than processes nothing starts (a ConfigError names the fix). Each process gets an equal share of the CPU cores as its thread count: processes that
     all spin OpenMP threads on every core slow each other down many times over.
     """
     if nproc < 1:
         raise ConfigError(f"--nproc must be at least 1, got {nproc}")
     if env_world_size() > 1:
         raise ConfigError("--nproc starts its own processes; under torchrun or accelerate launch leave it out")
+    _, note = plan_processes(nproc, device)
+    print(note, file=sys.stderr, flush=True)
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
     from torch.distributed.launcher.api import LaunchConfig, elastic_launch
 

@@ -177,4 +177,4 @@ def train_in_processes(argv: Sequence[str], nproc: int, job: TrainJob, config: T
             f"shared between the processes, so use --batch-size {nproc} or more"
         )
     # Re-run this very command in N processes; `--nproc 1` last overrides the first.
-    return launch([*argv, "--nproc", "1"], nproc)
+    return launch([*argv, "--nproc", "1"], nproc, config.device)

@@ -8,7 +8,10 @@ epoch 1/10: loss 0.6123 (27.1 s, 1290 tokens/s)
 
 Why it is fast: batches hold sentences of similar length (shuffled groups, so training
 stays random) padded only to their longest member, so almost no work goes into padding;
-bf16 autocast runs where the hardware has native bf16 (AMX/AVX-512 BF16 CPUs, GPUs).
+bf16 autocast runs where the hardware has native bf16 (AMX/AVX-512 BF16 CPUs, GPUs). The
+windows become tensors once per run, on the model's device, and each step cuts its batch out
+of them; the loss is summed on the device and read back once an epoch, so on a GPU the host
+never waits for a step to finish (benchmarks/overhead.py measures what a step costs around the model).
 Why it is right: AdamW with weight decay off for biases and LayerNorm, linear warm-up and
 decay, gradient clipping; with a validation set the best epoch by validation F1 is kept
 (and training may stop early); the test side is never looked at.
@@ -32,8 +35,8 @@ import torch
 
 from ..data.dataset import Dataset
 from ..data.formats import as_dataset
-from ..encoding.batches import collate, length_grouped_batches
-from ..encoding.windows import IGNORE, Window, encode
+from ..encoding.batches import WindowTable, gather, length_grouped_batches
+from ..encoding.windows import IGNORE, encode
 from ..errors import ConfigError, DataError
 from ..evaluation.evaluate import evaluate
 from ..hardware import use_bf16
@@ -46,6 +49,7 @@ from .resume import EpochSums, Progress, log, run_identity, save_checkpoint, sta
 __all__ = ["fit"]
 
 CRF_LR_FACTOR = 100  # the CRF's learning rate relative to the encoder's
+SHOW_EVERY = 25  # steps between updates of the progress bar's loss (each reads a number back from the device)
 
 
 def fit(
@@ -119,7 +123,7 @@ class _Run:
     ner: NerModel
     config: TrainConfig
     ctx: Context
-    windows: list[Window]
+    table: WindowTable  # the windows as tensors, on the model's device: batches are cut out of it
     labelled: list[int]  # labelled pieces per window: each process weighs its loss by its share
     validation: Dataset | None
     optimizer: torch.optim.Optimizer
@@ -155,7 +159,8 @@ class _Run:
             run_id = run_identity(config, train, validation, ner.label_map.names, ctx)
             progress, best_state = start(config, run_id, ner.network, optimizer, scheduler, ctx)
         bf16 = use_bf16(config.precision, ner.device)
-        return cls(ner, config, ctx, windows, labelled, validation, optimizer, scheduler, ctx.wrap(ner.network), bf16,
+        table = WindowTable.build(windows).to(ner.device)
+        return cls(ner, config, ctx, table, labelled, validation, optimizer, scheduler, ctx.wrap(ner.network), bf16,
                    progress, best_state, run_id)  # fmt: skip
 
     def train_epoch(self, epoch: int) -> EpochSums:
@@ -164,30 +169,34 @@ class _Run:
 
         config, ctx, progress = self.config, self.ctx, self.progress
         self.ner.network.train()
-        lengths = [len(w.input_ids) for w in self.windows]
-        batches = length_grouped_batches(lengths, config.batch_size, config.seed + epoch, config.group_by_length)
+        batches = length_grouped_batches(
+            self.table.lengths, config.batch_size, config.seed + epoch, config.group_by_length
+        )
         first = progress.step  # batches done before a resume, else 0
         started = time.perf_counter() - progress.seconds
-        sums = progress.sums if ctx.is_main else EpochSums()  # rank 0 carries a resumed epoch's sums
+        # Rank 0 carries a resumed epoch's sums.
+        running = _Running(self.ner.device, progress.sums if ctx.is_main else EpochSums())
         bar = tqdm(total=len(batches), initial=first, desc=f"epoch {epoch}/{config.epochs}",
                    disable=not (config.progress and ctx.is_main), leave=False, file=sys.stderr)  # fmt: skip
         for step in range(first, len(batches)):
-            sums = sums + self.step(batches[step])
+            self.step(batches[step], running)
             progress.global_step += 1
             bar.update()
-            bar.set_postfix(loss=f"{sums.loss * ctx.world_size / (step + 1):.4f}")
+            if not bar.disable and (step + 1) % SHOW_EVERY == 0:  # a read-back, so not every step
+                bar.set_postfix(loss=f"{running.read().loss * ctx.world_size / (step + 1):.4f}")
             every = config.checkpoint_every
             if config.checkpoint_dir and every and progress.global_step % every == 0 and step + 1 < len(batches):
-                progress.epoch, progress.step, progress.sums = epoch, step + 1, sums
+                progress.epoch, progress.step, progress.sums = epoch, step + 1, running.read()
                 progress.seconds = time.perf_counter() - started
                 self.checkpoint()
         bar.close()
+        sums = running.read()  # the epoch's one wait for the device
         progress.seconds = time.perf_counter() - started
         self.steps = len(batches)
         return sums
 
-    def step(self, idx: list[int]) -> EpochSums:
-        """One optimizer step on the global batch ``idx``: this process's part of its loss and pieces.
+    def step(self, idx: list[int], running: "_Running") -> None:
+        """One optimizer step on the global batch ``idx``; this process's part of its loss and pieces go to ``running``.
 
         With several processes each takes its share of ``idx`` and scales its mean loss by its
         share of the batch's labelled pieces (times the number of processes, which DDP's
@@ -201,9 +210,13 @@ class _Run:
             weight = sum(self.labelled[i] for i in mine) * ctx.world_size / total if total else 0.0
         # A process with nothing labelled in its share (or no share: a short last batch) still
         # runs forward and backward, with zero gradients, because DDP all-reduces every step.
-        batch = collate([self.windows[i] for i in mine or idx[:1]], self.ner.pad_id, self.config.pad_to)
+        rows = mine or idx[:1]
+        batch = gather(self.table, rows, self.ner.pad_id, self.config.pad_to)
+        inputs = batch.model_inputs(device, with_labels=weight > 0)
+        if "labels" in inputs:  # the CRF's width, known here: the device need not tell it
+            inputs["words"] = max(self.labelled[i] for i in rows)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=self.bf16):
-            out = self.trainer(**batch.model_inputs(device, with_labels=weight > 0))
+            out = self.trainer(**inputs)
         if not ctx.distributed:
             loss = out.loss
         elif weight > 0:
@@ -216,9 +229,9 @@ class _Run:
         self.optimizer.step()
         self.scheduler.step()
         self.optimizer.zero_grad(set_to_none=True)
-        if not mine:
-            return EpochSums()
-        return EpochSums(loss.item() / ctx.world_size, int(batch.attention_mask.sum()), batch.input_ids.numel())
+        if mine:
+            lengths = [self.table.lengths[i] for i in mine]
+            running.add(loss, ctx.world_size, sum(lengths), len(mine) * (self.config.pad_to or max(lengths)))
 
     def end_epoch(self, epoch: int, sums: EpochSums) -> bool:
         """Record the epoch, validate, checkpoint; True when training should stop early."""
@@ -282,3 +295,22 @@ class _Run:
         self.ner.history = self.progress.history
         self.ner.train_config = self.config.saved()
         return self.ner
+
+
+class _Running:
+    """An epoch's sums so far: the loss stays on the device (adding a number read back from a
+    GPU would make the host wait for every step); the piece counts are known on the host."""
+
+    def __init__(self, device: torch.device, start: EpochSums):
+        # float64, like the Python floats it replaces: the epoch's loss is the same to the last digit.
+        dtype = torch.float32 if device.type == "mps" else torch.float64
+        self.loss = torch.tensor(start.loss, dtype=dtype, device=device)
+        self.tokens, self.padded_tokens = start.tokens, start.padded_tokens
+
+    def add(self, loss: torch.Tensor, world_size: int, tokens: int, padded_tokens: int) -> None:
+        self.loss += loss.detach().to(self.loss.dtype) / world_size
+        self.tokens += tokens
+        self.padded_tokens += padded_tokens
+
+    def read(self) -> EpochSums:
+        return EpochSums(float(self.loss), self.tokens, self.padded_tokens)
