@@ -1,11 +1,16 @@
 """nerkit.inference.predict: tags for pre-split sentences, in input order, with the tiny model."""
 
+import importlib
 import random
 
 import numpy as np
 import torch
 
 import nerkit
+from nerkit.inference.predict import predict_in_pieces
+
+# The module, not the function nerkit.inference re-exports under the same name.
+predict_module = importlib.import_module("nerkit.inference.predict")
 
 
 def test_results_come_back_in_input_order(trained_tiny, tiny_data):
@@ -101,3 +106,35 @@ def test_results_in_input_order_whatever_the_lengths(trained_tiny, tiny_data):
     together = nerkit.predict(trained_tiny, sentences, batch_size=5).tags
     alone = [nerkit.predict(trained_tiny, [s]).tags[0] for s in sentences]
     assert together == alone
+
+
+def test_in_pieces_gives_predicts_tags_for_ordinary_input(trained_tiny, tiny_data):
+    sentences = [*tiny_data.sentences, []]
+    whole = nerkit.predict(trained_tiny, sentences, precision="fp32")
+    pieces = predict_in_pieces(trained_tiny, sentences, precision="fp32")
+    assert pieces.tags == whole.tags
+    assert all(np.allclose(a, b, atol=1e-5) for a, b in zip(pieces.scores, whole.scores))
+
+
+def test_in_pieces_bounds_each_call_and_cuts_long_sentences(trained_tiny, tiny_data, monkeypatch):
+    calls = []
+    real = predict_module.predict
+
+    def counting(model, sentences, **options):
+        calls.append([len(s) for s in sentences])
+        return real(model, sentences, **options)
+
+    monkeypatch.setattr(predict_module, "predict", counting)
+    monkeypatch.setattr(predict_module, "PIECE_WORDS", 12)
+    monkeypatch.setattr(predict_module, "MAX_SENTENCE_WORDS", 4)
+    long = [w for s in tiny_data.sentences for w in s]  # one sentence of every word
+    sentences = [tiny_data.sentences[0], long, tiny_data.sentences[1]]
+    got = predict_in_pieces(trained_tiny, sentences, precision="fp32")
+    assert all(sum(c) <= 12 for c in calls) and max(n for c in calls for n in c) <= 4
+    assert [len(t) for t in got.tags] == [len(s) for s in sentences]
+    # Each part is tagged as a sentence of its own: the long one is its 4-word parts' tags, in order.
+    parts = [long[a : a + 4] for a in range(0, len(long), 4)]
+    expected = real(trained_tiny, parts, precision="fp32").tags
+    assert got.tags[1] == [t for part in expected for t in part]
+    first = real(trained_tiny, [sentences[0][:4], sentences[0][4:]], precision="fp32").tags
+    assert got.tags[0] == first[0] + first[1]

@@ -38,7 +38,7 @@ from ..parallel.launcher import launch
 from ..parallel.shards import plan_shards, remove_shards, run_shards
 from ..text.entities import word_entities
 from ..text.highlight import render_html
-from .predict import predict
+from .predict import predict, predict_in_pieces
 from .tagger import Tagger
 
 __all__ = [
@@ -123,7 +123,7 @@ def predict_file(
         return Tagged(counts.summary(input, output), counts.warning())
     data = _read_sentences(input, fmt)
     model = load_model(model_dir, backend=backend)
-    prediction = predict(model, data.sentences, **options)
+    prediction = predict_in_pieces(model, data.sentences, **options)  # memory bounded however long the file
     if output_format in ("auto", "conll"):
         _write_conll(output, data.sentences, prediction.tags, doc_ids=data.doc_ids if fmt == "conll" else None)
     else:

@@ -31,8 +31,13 @@ from ..hardware import use_bf16
 from ..labels import convert_scheme
 from ..modeling.model import NerModel
 from ..modeling.options import InferenceOptions
+from ..text.sentences import MAX_SENTENCE_WORDS
 
-__all__ = ["Prediction", "predict"]
+__all__ = ["Prediction", "predict", "predict_in_pieces", "PIECE_WORDS"]
+
+# Words per call of predict() in predict_in_pieces: a call holds its windows, tensors and
+# scores, a few KB a word, so a whole file in one call grew with the file (1.7 KB a word).
+PIECE_WORDS = 20_000
 
 
 @dataclass
@@ -178,3 +183,37 @@ def _assemble(model: NerModel, scores: _Scores, counts: list[int]) -> tuple[list
     cuts = offsets[1:-1]
     tags = [t.tolist() for t in np.split(names[best], cuts)]
     return tags, np.split(flat_probs[np.arange(total), best], cuts), np.split(flat_probs, cuts)
+
+
+def predict_in_pieces(model: NerModel, sentences: Sequence[Sequence[str]], **overrides) -> Prediction:
+    """Tags and scores of any number of sentences of any length, in bounded memory.
+
+    >>> import nerkit
+    >>> model = nerkit.load_model("runs/wikigold")                                    # doctest: +SKIP
+    >>> predict_in_pieces(model, [["Paris", "."] * 400_000]).tags[0][:2]              # doctest: +SKIP
+    ['I-LOC', 'O']
+
+    Sentences are tagged :data:`PIECE_WORDS` words at a time, and a sentence longer than
+    :data:`~nerkit.text.sentences.MAX_SENTENCE_WORDS` words in consecutive parts of that
+    many (the words at a cut see context from one side only, as with raw text's cap). The
+    result holds what ``nerkit predict`` writes: tags and each tag's probability.
+    """
+    parts = [
+        (i, a, min(a + MAX_SENTENCE_WORDS, len(s)))
+        for i, s in enumerate(sentences)
+        for a in range(0, max(len(s), 1), MAX_SENTENCE_WORDS)  # an empty sentence is one empty part
+    ]
+    tags: list[list[str]] = [[] for _ in sentences]
+    scores: list[list[float]] = [[] for _ in sentences]
+    group, size = [], 0
+    for part in [*parts, None]:
+        if part is None or (group and size + part[2] - part[1] > PIECE_WORDS):
+            done = predict(model, [sentences[i][a:b] for i, a, b in group], **overrides)
+            for (i, _, _), t, p in zip(group, done.tags, done.scores):
+                tags[i].extend(t)
+                scores[i].extend(p)
+            group, size = [], 0
+        if part is not None:
+            group.append(part)
+            size += part[2] - part[1]
+    return Prediction(tags=tags, scores=scores)
