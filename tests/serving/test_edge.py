@@ -137,15 +137,21 @@ def test_slow_clients_are_let_go_and_do_not_hold_up_others(base):
     body_head = b"POST /entities HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
     slow_bodies = [_slow_client(base, body_head) for _ in range(100)]
     slow_heads = [_slow_client(base, b"POST /entities HTTP/1.1\r\nHost: x\r\nContent-Ty") for _ in range(100)]
+    let_go = set()  # sockets the server had already closed when a byte was sent (a slow machine)
     for _ in range(3):  # a byte now and then keeps no timer from running out
-        for sock in slow_bodies:
-            sock.sendall(b" ")
-        for sock in slow_heads:
-            sock.sendall(b"p")
+        for sock in [*slow_bodies, *slow_heads]:
+            try:
+                sock.sendall(b" " if sock in slow_bodies else b"p")
+            except (BrokenPipeError, ConnectionResetError):
+                let_go.add(sock)
         assert post(base, b'{"text": "Paris"}')[0] == 200  # others are served meanwhile
         time.sleep(0.1)
-    answers = [_answer_or_close(sock) for sock in slow_bodies]
-    assert all(a.startswith(b"HTTP/1.1 408 ") and b"--read-timeout" in a for a in answers)
+    answers = {sock: _answer_or_close(sock) for sock in slow_bodies}
+    # Each is answered 408; one closed before its last byte was sent may have lost the answer to the reset.
+    assert all(
+        (a.startswith(b"HTTP/1.1 408 ") and b"--read-timeout" in a) or (sock in let_go and a == b"")
+        for sock, a in answers.items()
+    )
     assert all(_answer_or_close(sock) == b"" for sock in slow_heads)  # closed without an answer
     assert post(base, b'{"text": "Paris"}')[0] == 200
 
