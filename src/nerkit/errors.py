@@ -52,3 +52,14 @@ def one_line(message: str, limit: int = LINE) -> str:
     """
     text = " ".join(message.split("\n"))
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+
+
+def first_line(exc: BaseException, limit: int = 200) -> str:
+    """An exception from a library as a short clause for an error line: its type and first line.
+
+    >>> first_line(ValueError("size mismatch for crf.start\\nmore detail"))
+    'ValueError: size mismatch for crf.start'
+    """
+    text = str(exc).strip().splitlines()
+    line = f"{type(exc).__name__}: {text[0] if text else ''}"
+    return line if len(line) <= limit else f"{line[:limit]}... ({len(line):,} characters)"

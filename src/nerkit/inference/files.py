@@ -50,6 +50,9 @@ __all__ = [
     "DocumentCounts",
     "input_format",
     "document_chunks",
+    "read_sentences",
+    "good_documents",
+    "write_chunk",
 ]
 
 SHARD_SIZE = 1000  # sentences per shard
@@ -71,7 +74,7 @@ def input_format(input: str, fmt: str = "auto") -> str:
 DOCUMENT_FORMATS = ("text", "jsonl", "label-studio")
 
 
-def _read_sentences(input: str, fmt: str) -> Dataset:
+def read_sentences(input: str, fmt: str) -> Dataset:
     return read_conll(input, tag_column=None) if fmt == "conll" else read_text_sentences(input)
 
 
@@ -121,7 +124,7 @@ def predict_file(
         writer = DocumentWriter(output_format, _model_version(model_dir), tagger.model.output_scheme)
         counts = tag_documents(tagger, input, output, fmt, html=html, progress=progress, writer=writer)
         return Tagged(counts.summary(input, output), counts.warning())
-    data = _read_sentences(input, fmt)
+    data = read_sentences(input, fmt)
     model = load_model(model_dir, backend=backend)
     prediction = predict_in_pieces(model, data.sentences, **options)  # memory bounded however long the file
     if output_format in ("auto", "conll"):
@@ -212,7 +215,7 @@ def predict_in_processes(
     if not output and not shard_dir:
         raise ConfigError("--nproc needs --output (or --shard-dir) for the shards it writes")
     folder = shard_dir or f"{output}.shards"
-    sentences = _read_sentences(input, fmt).sentences
+    sentences = read_sentences(input, fmt).sentences
     plan_shards(folder, sentences, model_dir, shard_size, {"backend": backend, **options})  # refuses others' shards
     code = launch([*argv, "--nproc", "1", "--shard-dir", folder], nproc)
     if code == 0 and not shard_dir:
@@ -238,7 +241,7 @@ def predict_shards(
     """
     fmt = input_format(input, fmt)
     _check_shards(fmt, html, shard_size)
-    data = _read_sentences(input, fmt)
+    data = read_sentences(input, fmt)
     plan = plan_shards(shard_dir, data.sentences, model_dir, shard_size, {"backend": backend, **options})
     model = load_model(model_dir, backend=backend)
     done, tags = run_shards(plan, data.sentences, ctx, lambda part: predict(model, part, **options).tags)
@@ -310,10 +313,10 @@ def tag_documents(
             lines = _counted_lines(source, bar)
             # Label Studio tasks are one JSON array, read whole; the others stream line by line.
             items = read_tasks(lines) if fmt == "label-studio" else read_documents(lines, fmt)
-            documents = _good(items, counts, bar)
+            documents = good_documents(items, counts, bar)
             target.write(writer.start())
             for chunk in document_chunks(documents, tagger.options.batch_size):
-                _write_chunk(tagger, chunk, target, counts, page, writer)
+                write_chunk(tagger, chunk, target, counts, page, writer)
             target.write(writer.end())
             counts.summary(input, output)  # no documents at all: an error, before anything is replaced
     finally:
@@ -340,7 +343,7 @@ def _counted_lines(source, bar):
         yield line
 
 
-def _good(items, counts: DocumentCounts, bar):
+def good_documents(items, counts: DocumentCounts, bar):
     """The documents among ``items``; bad lines are counted and the first few reported."""
     for item in items:
         if isinstance(item, BadLine):
@@ -352,7 +355,7 @@ def _good(items, counts: DocumentCounts, bar):
             yield item
 
 
-def _write_chunk(
+def write_chunk(
     tagger: Tagger, chunk, target: IO[bytes], counts: DocumentCounts, page: list | None, writer: DocumentWriter
 ) -> None:
     for doc, entities in zip(chunk, tagger([d.text for d in chunk])):

@@ -38,7 +38,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import ModelError
+from ..errors import ModelError, first_line
 from ..version import __version__
 from .crf import LinearChainCRF
 from .network import TokenClassifier
@@ -114,12 +114,12 @@ def read_portable(directory: Path) -> TokenClassifier:
         encoder = AutoModelForTokenClassification.from_config(config.encoder_config)
         network = TokenClassifier(encoder, LinearChainCRF(config.num_labels) if config.use_crf else None)
     except Exception as exc:  # noqa: BLE001 - a damaged config fails in many ways deep in transformers
-        raise ModelError(f"{directory / 'config.json'} does not describe a model ({_first_line(exc)}); {fix}") from None
+        raise ModelError(f"{directory / 'config.json'} does not describe a model ({first_line(exc)}); {fix}") from None
     try:
         missing, _ = load_model(network, str(directory / WEIGHTS), strict=False)
     except Exception as exc:  # noqa: BLE001 - safetensors and torch raise several kinds on damaged weights
         raise ModelError(
-            f"{directory / WEIGHTS} does not hold this model's weights ({_first_line(exc)}); {fix}"
+            f"{directory / WEIGHTS} does not hold this model's weights ({first_line(exc)}); {fix}"
         ) from None
     if missing:  # a weight left at random would give a model that loads and answers nonsense
         raise ModelError(
@@ -127,11 +127,6 @@ def read_portable(directory: Path) -> TokenClassifier:
             f"(e.g. {sorted(missing)[0][:80]}); {fix}"
         )
     return network
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {lines[0][:160] if lines else ''}"
 
 
 @contextmanager

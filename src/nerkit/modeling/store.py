@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 
 from ..encoding.windows import check_max_len
-from ..errors import ModelError, excerpt
+from ..errors import ModelError, excerpt, first_line
 from ..hardware import choose_device
 from ..labels import LabelMap, create_label_map
 from .card import lowercases
@@ -144,7 +144,7 @@ def build(
         raise
     except Exception as exc:  # noqa: BLE001 - transformers raises many kinds (OSError offline, ValueError, ...)
         raise ModelError(
-            f"could not load model '{source}': {_first_line(exc)}; offline, use the embedded default "
+            f"could not load model '{source}': {first_line(exc)}; offline, use the embedded default "
             "(omit --model) or a local directory"
         ) from None
     if not getattr(tokenizer, "is_fast", False):
@@ -234,7 +234,7 @@ def _load_encoder(directory: Path):
                 "when unpickled), so it was not loaded; save the model as safetensors from a trusted source"
             ) from None
         raise ModelError(
-            f"{directory}: config.json and the weights do not make a model ({_first_line(exc)}); "
+            f"{directory}: config.json and the weights do not make a model ({first_line(exc)}); "
             f"restore the folder from a good copy, or train the model again with `nerkit train --output {directory}`"
         ) from None
     # A weight the config needs but the file lacks would be initialised at random: a model that
@@ -248,11 +248,6 @@ def _load_encoder(directory: Path):
     return encoder
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return excerpt(f"{type(exc).__name__}: {text[0] if text else ''}", 200).strip("'\"")
-
-
 def _load_tokenizer(directory: Path):
     from transformers import AutoTokenizer
 
@@ -261,7 +256,7 @@ def _load_tokenizer(directory: Path):
         tokenizer = AutoTokenizer.from_pretrained(directory, trust_remote_code=False)
     except Exception as exc:  # noqa: BLE001 - tokenizers raise many kinds on damaged files
         raise ModelError(
-            f"{directory}: the tokenizer files cannot be read ({_first_line(exc)}); copy them from the model it "
+            f"{directory}: the tokenizer files cannot be read ({first_line(exc)}); copy them from the model it "
             "was trained from, or train the model again"
         ) from None
     if not getattr(tokenizer, "is_fast", False):
@@ -270,7 +265,7 @@ def _load_tokenizer(directory: Path):
         tokenizer([["nerkit"]], is_split_into_words=True, truncation=True)
     except Exception as exc:  # noqa: BLE001 - the failure surfaces from deep inside transformers
         raise ModelError(
-            f"{directory}: the tokenizer does not work ({_first_line(exc)}); tokenizer_config.json may be damaged: "
+            f"{directory}: the tokenizer does not work ({first_line(exc)}); tokenizer_config.json may be damaged: "
             "copy the tokenizer files from the model it was trained from, or train the model again"
         ) from None
     # Windows start, end and are padded with these; a missing tokenizer_config.json can lose them.

@@ -27,9 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..outputs import atomic_file
 from .group import Context
 
-__all__ = ["ShardPlan", "plan_shards", "run_shards", "remove_shards"]
+__all__ = ["ShardPlan", "plan_shards", "run_shards", "remove_shards", "model_identity"]
 
 SHARD_PLAN = "plan.json"
 
@@ -49,7 +50,7 @@ class ShardPlan:
         return os.path.join(self.folder, f"shard-{k:06d}.json")
 
 
-def _model_identity(model_dir) -> list:
+def model_identity(model_dir) -> list:
     """Names, sizes and modification times of a model folder's files: a retrained model differs."""
     folder = Path(model_dir)
     return (
@@ -59,19 +60,15 @@ def _model_identity(model_dir) -> list:
     )
 
 
-def _write_atomically(path: str, text: str) -> None:
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+def _write_json(path, value) -> None:
+    with atomic_file(path) as f:  # a killed process leaves the old file or none, never half of one
+        f.write(json.dumps(value) + "\n")
 
 
 def plan_shards(folder, items: Sequence, model_dir, size: int, options: dict | None = None) -> ShardPlan:
     """The shard plan for ``items`` in ``folder``: written if new, refused if the folder holds another job's."""
     blob = json.dumps(
-        {"items": list(items), "model": _model_identity(model_dir), "size": size, "options": options or {}}
+        {"items": list(items), "model": model_identity(model_dir), "size": size, "options": options or {}}
     )
     plan = ShardPlan(str(folder), size, len(items), hashlib.sha256(blob.encode()).hexdigest())
     os.makedirs(folder, exist_ok=True)
@@ -87,7 +84,7 @@ def plan_shards(folder, items: Sequence, model_dir, size: int, options: dict | N
                 "delete it or choose another --shard-dir"
             )
     else:
-        _write_atomically(path, json.dumps({"fingerprint": plan.fingerprint, "size": size, "items": len(items)}) + "\n")
+        _write_json(path, {"fingerprint": plan.fingerprint, "size": size, "items": len(items)})
     return plan
 
 
@@ -116,7 +113,7 @@ def run_shards(plan: ShardPlan, items: Sequence, ctx: Context, work) -> tuple[in
             skipped += 1
             continue
         results = work(part)
-        _write_atomically(plan.path(k), json.dumps({"fingerprint": plan.fingerprint, "results": results}) + "\n")
+        _write_json(plan.path(k), {"fingerprint": plan.fingerprint, "results": results})
     skipped = int(ctx.sum([skipped])[0])  # also waits for every process to finish its shards
     if not ctx.is_main:
         return skipped, None

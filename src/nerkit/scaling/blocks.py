@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..data.documents import Document, read_documents
-from ..inference.files import DocumentCounts, _good, document_chunks
+from ..inference.files import DocumentCounts, document_chunks, good_documents
 
 __all__ = ["Block", "plan_blocks", "read_block"]
 
@@ -66,7 +66,7 @@ def plan_blocks(
     with open(path, "rb") as stream:
         lines = _Lines(stream)
         # read_documents yields a line's document before reading the next line: lines.start is its offset.
-        located = ((doc, lines.start) for doc in _good(read_documents(lines, fmt), counts, report or _Quiet))
+        located = ((doc, lines.start) for doc in good_documents(read_documents(lines, fmt), counts, report or _Quiet))
         start, first, documents = None, 0, 0
         for chunk in document_chunks(located, batch_size, text=lambda item: item[0].text):
             if start is None:

@@ -31,7 +31,7 @@ import sys
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from ..parallel.shards import _write_atomically
+from ..outputs import atomic_file
 
 __all__ = ["BlockWriter", "Progress"]
 
@@ -85,7 +85,8 @@ class BlockWriter:
         )
         if self.output is not None:
             os.fsync(self.stream.fileno())  # the record never claims bytes the disk does not hold
-            _write_atomically(str(self.record), json.dumps({"identity": self.identity, **asdict(p)}))
+            with atomic_file(self.record) as f:  # the record is whole or the previous one
+                f.write(json.dumps({"identity": self.identity, **asdict(p)}))
 
     def finish(self) -> None:
         """All blocks are written: the partial file becomes ``output``."""

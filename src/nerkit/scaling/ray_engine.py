@@ -53,14 +53,14 @@ import torch
 
 from ..data.conll import write_conll
 from ..data.writers import DocumentWriter, check_output_format
-from ..errors import ConfigError
+from ..errors import ConfigError, first_line
 from ..inference.files import (
     DocumentCounts,
     Tagged,
-    _read_sentences,
-    _write_chunk,
     document_chunks,
     input_format,
+    read_sentences,
+    write_chunk,
 )
 from ..inference.predict import predict
 from ..inference.tagger import Tagger
@@ -68,7 +68,7 @@ from ..modeling.model import NerModel, read_meta
 from ..modeling.options import InferenceOptions
 from ..modeling.store import BACKENDS
 from ..options import flag
-from ..parallel.shards import _model_identity
+from ..parallel.shards import model_identity
 from .blocks import Block, plan_blocks, read_block
 from .progress import BlockWriter
 
@@ -219,9 +219,8 @@ def _connect(ray, ray_options: RayOptions) -> bool:
     try:
         ray.init(address=address, log_to_driver=True, include_dashboard=False, logging_level="WARNING")
     except (ConnectionError, RuntimeError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ConfigError(
-            f"could not start or join Ray ({first}); check --address, and for a cluster with token "
+            f"could not start or join Ray ({first_line(exc)}); check --address, and for a cluster with token "
             "authentication set RAY_AUTH_MODE=token and its token (RAY_AUTH_TOKEN)"
         ) from None
     return True
@@ -271,7 +270,7 @@ def _tag_documents(model_dir, input, output, fmt, backend, progress, ray_options
     counts = DocumentCounts()
     chunk = _chunk_size(model_dir, options)
     blocks = plan_blocks(input, fmt, chunk, ray_options.block_size, counts, report=tqdm)
-    identity = dict(input=_file_identity(input), model=_model_identity(model_dir), fmt=fmt, backend=backend,
+    identity = dict(input=_file_identity(input), model=model_identity(model_dir), fmt=fmt, backend=backend,
                     options=options, chunk=chunk, block_size=ray_options.block_size)  # fmt: skip
     writer = BlockWriter(output, identity)
     done = replace(writer.progress)  # as it was at the start (writes add to writer.progress)
@@ -303,7 +302,7 @@ def _file_identity(path: str) -> list:
 
 def _tag_sentences(model_dir, input, output, fmt, backend, ray_options, options) -> Tagged:
     ray = _ray()
-    data = _read_sentences(input, fmt)
+    data = read_sentences(input, fmt)
     size = ray_options.block_size
     parts = [{"index": i, "sentences": data.sentences[s : s + size]} for i, s in enumerate(range(0, len(data), size))]
     tags: list[list[str]] = []
@@ -366,7 +365,7 @@ class BlockTagger:
             block = Block(*(int(v) for v in values))
             counts, lines = DocumentCounts(), io.BytesIO()
             for chunk in document_chunks(read_block(self.input, self.fmt, block), self.tagger.options.batch_size):
-                _write_chunk(self.tagger, chunk, lines, counts, None, DocumentWriter("jsonl"))
+                write_chunk(self.tagger, chunk, lines, counts, None, DocumentWriter("jsonl"))
             out["jsonl"].append(lines.getvalue())
             out["documents"].append(counts.documents)
             out["entities"].append(counts.entities)
