@@ -88,6 +88,14 @@ DAMAGES = {
         "no tokenizer files",
     ),
     "tokenizer.json not JSON": (lambda d: _truncate(d / "tokenizer.json", 0.3), "tokenizer.json is not valid JSON"),
+    "no tokenizer_config.json": (
+        lambda d: (d / "tokenizer_config.json").unlink(),
+        "the tokenizer has no",
+    ),
+    "config without its encoder": (
+        lambda d: _json(d / "config.json", lambda c: c.update(encoder_config=[1, "a"])),
+        "'encoder_config' must be the encoder",
+    ),
 }
 
 

@@ -43,6 +43,7 @@ def _closed_port() -> str:
         (["--engine", "ray", "--shard-dir", "shards"], "with --engine ray use --workers"),
         (["--workers", "2"], "--workers only apply with --engine ray"),
         (["--engine", "ray", "--html", "page.html"], "--html is not available with --engine ray"),
+        (["--engine", "ray", "--output-format", "doccano"], "--engine ray writes jsonl for this input, not doccano"),
         (["--engine", "ray", "--output", "no-such-folder/out.jsonl"], "the folder of --output no-such-folder/out"),
         (["--engine", "ray", "--address", None], "no Ray cluster answers at 127.0.0.1:"),
         (["--engine", "ray", "--address", "nohost-nerkit.invalid:6379"], "no Ray cluster answers at nohost"),
@@ -58,3 +59,10 @@ def test_stdin_is_refused(capsys, model_dir):
         capsys, ["predict", "--model", str(model_dir), "--input", "-", "--format", "text", "--engine", "ray"]
     )
     assert "not stdin" in err
+
+
+def test_a_refused_output_format_leaves_an_earlier_output_as_it_was(capsys, model_dir, src):
+    out = src.parent / "docs.txt.out"
+    out.write_text("earlier output\n")
+    error_line(capsys, _argv(model_dir, src, "--engine", "ray", "--output-format", "label-studio"))
+    assert out.read_text() == "earlier output\n"

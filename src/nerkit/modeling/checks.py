@@ -220,7 +220,15 @@ def _check_tags(meta: dict, config_tags: list[str] | None, tensors: dict, direct
 
 def _check_network(config: dict, tensors: dict, directory: Path, fix: str) -> None:
     """Format 2 saves the whole network: the head and the CRF the config names must be in the weights."""
-    if config.get("model_type") != "nerkit" or not tensors:
+    if config.get("model_type") != "nerkit":
+        return
+    encoder = config.get("encoder_config")
+    if not isinstance(encoder, dict) or not isinstance(encoder.get("model_type"), str):
+        raise ModelError(
+            f"{directory / CONFIG}: 'encoder_config' must be the encoder's own configuration (with its "
+            f"'model_type'); {fix}"
+        )
+    if not tensors:
         return
     needed = ["encoder.classifier.weight", "encoder.classifier.bias"]
     needed += ["crf.start", "crf.end", "crf.transitions"] if config.get("use_crf") else []

@@ -94,6 +94,7 @@ def check_source(source: str | os.PathLike | None) -> str:
     if Path(path).is_dir():
         _check_folder(Path(path))
         check_model_dir(path)
+        _load_tokenizer(path)  # its problems too before any work (a tenth of a second)
     return path
 
 
@@ -122,7 +123,7 @@ def build(
 
     ``casing=None`` turns word shapes on for uncased tokenizers, where they help most.
     """
-    from transformers import AutoModelForTokenClassification, AutoTokenizer
+    from transformers import AutoModelForTokenClassification
 
     if label_map is None:
         if labels is None:
@@ -132,7 +133,7 @@ def build(
     _quiet_transformers()
     try:
         with as_pretrained(path) as plain:  # a nerkit model directory gives its encoder
-            tokenizer = AutoTokenizer.from_pretrained(plain)
+            # The encoder first: offline, a hub name fails here, with the hint below.
             encoder = AutoModelForTokenClassification.from_pretrained(
                 plain,
                 num_labels=label_map.num_labels,
@@ -140,6 +141,7 @@ def build(
                 label2id=dict(label_map.label2id),
                 ignore_mismatched_sizes=True,
             )
+            tokenizer = _load_tokenizer(plain)
     except ModelError:  # a damaged nerkit directory already says which file and how to fix it
         raise
     except Exception as exc:  # noqa: BLE001 - transformers raises many kinds (OSError offline, ValueError, ...)
@@ -147,8 +149,6 @@ def build(
             f"could not load model '{source}': {first_line(exc)}; offline, use the embedded default "
             "(omit --model) or a local directory"
         ) from None
-    if not getattr(tokenizer, "is_fast", False):
-        raise ModelError(f"model '{source}' has no fast tokenizer; nerkit needs one to align words and pieces")
     casing = lowercases(tokenizer) if casing is None else casing
     casing = enable_casing(encoder) if casing else False
     limit = max_positions(encoder.config)
@@ -248,7 +248,8 @@ def _load_encoder(directory: Path):
     return encoder
 
 
-def _load_tokenizer(directory: Path):
+def _load_tokenizer(directory) -> object:
+    """The fast tokenizer of ``directory`` (a folder or hub name), checked to work as nerkit uses it."""
     from transformers import AutoTokenizer
 
     try:
