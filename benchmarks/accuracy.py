@@ -126,7 +126,7 @@ def cmd_recipe(args) -> None:
         "reports": reports,
         "machine": _machine(),
     }
-    _write(RESULTS / f"recipe_{args.arm}.json", payload)
+    _write(args.results / f"recipe_{args.arm}.json", payload)
     print(
         f"recipe split, arm {args.arm}: F1 {reports['default']['f1']:.4f} (default mode), "
         f"{reports['strict']['f1']:.4f} (strict)"
@@ -137,7 +137,7 @@ def cmd_cv(args) -> None:
     options = _arm(args.arm)
     data = nerkit.load("wikigold")
     fold = run_fold(data, args.fold, FoldPlan(folds=args.folds, by=args.by, seed=args.seed), progress=True, **options)
-    path = RESULTS / f"cv{args.folds}_{args.by}_{args.arm}.json"
+    path = args.results / f"cv{args.folds}_{args.by}_{args.arm}.json"
     payload = (
         json.loads(path.read_text())
         if path.exists()
@@ -168,7 +168,7 @@ def _pm(row: dict, key: str) -> str:
 def cmd_summary(args) -> None:
     print("| experiment | arm | folds | micro F1 | precision | recall | PER F1 | LOC F1 | ORG F1 | MISC F1 |")
     print("|---|---|---|---|---|---|---|---|---|---|")
-    for path in sorted(RESULTS.glob("cv*.json")):
+    for path in sorted(args.results.glob("cv*.json")):
         d = json.loads(path.read_text())
         s = d["summary"]
         types = " | ".join(
@@ -178,7 +178,7 @@ def cmd_summary(args) -> None:
             f"| {d['experiment']} | {d['arm']} | {s['folds']} | {_pm(s, 'f1')} | {_pm(s, 'precision')} | "
             f"{_pm(s, 'recall')} | {types} |"
         )
-    for path in sorted(RESULTS.glob("recipe_*.json")):
+    for path in sorted(args.results.glob("recipe_*.json")):
         d = json.loads(path.read_text())
         r, strict = d["reports"]["default"], d["reports"]["strict"]
         types = " | ".join(
@@ -195,7 +195,7 @@ def cmd_ablation(args) -> None:
     import statistics
 
     def load(arm):
-        path = RESULTS / f"cv{args.folds}_{args.by}_{arm}.json"
+        path = args.results / f"cv{args.folds}_{args.by}_{arm}.json"
         if not path.exists():
             sys.exit(
                 f"{path} is missing: run `python benchmarks/accuracy.py cv --arm {arm} --fold K` for K = 1..{args.folds}"
@@ -255,6 +255,10 @@ def main(argv=None) -> None:
     a.set_defaults(func=cmd_ablation)
     for p in (r, c):
         p.add_argument("--threads", type=int, help="torch threads (default: torch's choice, one per core)")
+    for p in (r, c, s, a):
+        p.add_argument(
+            "--results", type=Path, default=RESULTS, help="folder of the result files (default: %(default)s)"
+        )
     args = parser.parse_args(argv)
     if getattr(args, "threads", None):
         torch.set_num_threads(args.threads)

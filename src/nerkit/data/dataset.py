@@ -26,10 +26,20 @@ class Dataset:
     # None means "one document"; normalised to all zeros so callers can rely on a list.
     doc_ids: list[int] = None  # type: ignore[assignment]
     name: str = ""
+    # Where each sentence stood in its source (None: as listed); orders a document's sentences
+    # for document context after a random split (nerkit.encoding.context).
+    positions: list[int] = None  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         if self.doc_ids is None:
             self.doc_ids = [0] * len(self.sentences)
+        if self.positions is None:
+            self.positions = list(range(len(self.sentences)))
+        if len(self.positions) != len(self.sentences):
+            raise DataError(
+                f"dataset {self.name!r}: {len(self.sentences)} sentences but "
+                f"{len(self.positions)} positions; give one position per sentence"
+            )
         if len(self.doc_ids) != len(self.sentences):
             raise DataError(
                 f"dataset {self.name!r}: {len(self.sentences)} sentences but "
@@ -59,6 +69,7 @@ class Dataset:
             labels=None if self.labels is None else [self.labels[i] for i in idx],
             doc_ids=[self.doc_ids[i] for i in idx],
             name=self.name,
+            positions=[self.positions[i] for i in idx],
         )
 
     @property

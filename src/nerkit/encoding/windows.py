@@ -42,6 +42,7 @@ import numpy as np
 from ..errors import ConfigError
 from ..labels import LabelMap, tags_to_spans
 from .casing import word_shape
+from .context import Surrounding, check_context
 
 __all__ = [
     "IGNORE",
@@ -71,6 +72,19 @@ class Window:
     type_ids: list[int]
     word_index: list[int]  # per piece: index of the word this piece starts and this window owns, else -1
     labels: list[int] | None = None  # per piece: the loss target (IGNORE where there is none)
+    context: tuple[int, int] = (0, 0)  # pieces of document context before and after the sentence's own
+
+    def alone(self) -> "Window":
+        """The same window without its document context (training drops it at random)."""
+        before, after = self.context
+        if not before and not after:
+            return self
+        keep = [0, *range(1 + before, len(self.input_ids) - 1 - after), len(self.input_ids) - 1]
+
+        def cut(values):
+            return None if values is None else [values[k] for k in keep]
+
+        return Window(self.sentence, cut(self.input_ids), cut(self.type_ids), cut(self.word_index), cut(self.labels))
 
 
 @dataclass
@@ -162,10 +176,22 @@ def encode(
     stride: int | None = DEFAULT_STRIDE,
     casing: bool = False,
     warn: bool = True,
+    context: int = 0,
+    surroundings: Sequence[Surrounding] | None = None,
 ) -> tuple[list[Window], TruncationReport]:
-    """Tokenize pre-split sentences into windows; see the module docstring."""
+    """Tokenize pre-split sentences into windows; see the module docstring.
+
+    With ``context`` > 0 and ``surroundings`` (the words before and after each sentence in
+    its document, :func:`nerkit.encoding.context.surrounding`), a sentence that fits in one
+    window gets up to ``context`` pieces of them on each side, whole words only, unlabelled.
+    """
     check_max_len(max_len)
     check_stride(stride, allow_none=True)
+    check_context(context)
+    if not context or surroundings is None:
+        surroundings = None
+    elif len(surroundings) != len(sentences):
+        raise ConfigError(f"{len(sentences)} sentences but {len(surroundings)} surroundings; give one per sentence")
     if tags is not None and label_map is None:
         raise ConfigError("encode() needs a label_map to turn tags into label ids")
     content = max_len - 2  # room for [CLS] and [SEP]
@@ -173,26 +199,37 @@ def encode(
         # More than half a window of overlap would make windows advance by less than they repeat.
         stride = min(stride, content // 2)
     # One batched call to the Rust tokenizer, without special tokens: windows add their own.
+    spans = [(0, len(s)) for s in sentences]  # where each sentence's own words are in what is tokenized
+    if surroundings is not None:
+        spans = [(len(before), len(before) + len(s)) for s, (before, _) in zip(sentences, surroundings)]
+        sentences_read = [[*before, *s, *after] for s, (before, after) in zip(sentences, surroundings)]
+    else:
+        sentences_read = sentences
     batch = (
         tokenizer(
-            [tokenizable(s) for s in sentences], is_split_into_words=True, add_special_tokens=False, truncation=False
+            [tokenizable(s) for s in sentences_read], is_split_into_words=True, add_special_tokens=False,
+            truncation=False,
         )
         if len(sentences)
         else None
-    )
+    )  # fmt: skip
     has_trailing = label_map is not None and label_map.trailing_tag
     trailing_id = label_map.label2id[label_map.trailing_tag] if has_trailing else IGNORE
     special = (tokenizer.cls_token_id, tokenizer.sep_token_id)
     windows: list[Window] = []
     report = TruncationReport()
-    for i, words in enumerate(sentences):
-        pieces = _Pieces.of(batch, i, words, casing)
+    for i in range(len(sentences)):
+        pieces, before, after = _Pieces.of(batch, i, sentences_read[i], casing, spans[i])
         label_ids = None
         if tags is not None:
             word_labels = np.asarray(label_map.encode(tags[i], where=f"sentence {i + 1}: "), dtype=np.int64)
             label_ids = np.where(pieces.is_first, word_labels[pieces.wids] if pieces.n else 0, trailing_id)
         bounds = _bounds(pieces, content, stride, report, i, tags[i] if tags is not None else None)
-        windows += [_window(i, pieces, label_ids, bound, special) for bound in bounds]
+        if pieces.n <= content and (before.n or after.n):
+            room = min(context, (content - pieces.n) // 2)
+            windows.append(_with_context(_window(i, pieces, label_ids, bounds[0], special), before, after, room))
+        else:
+            windows += [_window(i, pieces, label_ids, bound, special) for bound in bounds]
     if warn and report.dropped_anything:
         warnings.warn(str(report), stacklevel=2)
     return windows, report
@@ -213,7 +250,10 @@ class _Pieces:
         return len(self.ids)
 
     @classmethod
-    def of(cls, batch, i: int, words: Sequence[str], casing: bool) -> "_Pieces":
+    def of(
+        cls, batch, i: int, words: Sequence[str], casing: bool, span: tuple[int, int]
+    ) -> tuple["_Pieces", "_Pieces", "_Pieces"]:
+        """The pieces of ``words[span[0]:span[1]]`` (the sentence), and of the words before and after it."""
         ids = np.asarray(batch["input_ids"][i], dtype=np.int64)
         wids = np.asarray([-1 if w is None else w for w in batch.word_ids(i)], dtype=np.int64)
         n = len(ids)
@@ -222,11 +262,45 @@ class _Pieces:
             is_first[0] = True
             is_first[1:] = wids[1:] != wids[:-1]
         type_ids = np.zeros(n, dtype=np.int64)
+        lo, hi = span
         if casing and n:
-            shapes = [word_shape(w[:MAX_WORD_CHARS], first=(j == 0)) for j, w in enumerate(words)]
+            # Only the sentence's first word gets the sentence-initial shapes; context words never do.
+            shapes = [word_shape(w[:MAX_WORD_CHARS], first=(j == lo)) for j, w in enumerate(words)]
             shapes = np.asarray(shapes, dtype=np.int64)
             type_ids = shapes[wids]
-        return cls(ids, wids, is_first, type_ids, len(words))
+        whole = cls(ids, wids, is_first, type_ids, len(words))
+        if (lo, hi) == (0, len(words)):
+            return whole, _NONE, _NONE
+        a, b = np.searchsorted(wids, lo), np.searchsorted(wids, hi)  # word ids rise with the pieces
+        return whole.part(a, b, lo, hi - lo), whole.part(0, a, 0, lo), whole.part(b, n, hi, len(words) - hi)
+
+    def part(self, a: int, b: int, first_word: int, words: int) -> "_Pieces":
+        """Pieces ``a:b``, with word ids counted from ``first_word``."""
+        return _Pieces(self.ids[a:b], self.wids[a:b] - first_word, self.is_first[a:b], self.type_ids[a:b], words)
+
+
+_NONE = _Pieces(*(np.zeros(0, dtype=np.int64) for _ in range(2)), np.zeros(0, dtype=bool), np.zeros(0, np.int64), 0)
+
+
+def _with_context(window: Window, before: _Pieces, after: _Pieces, room: int) -> Window:
+    """``window`` (a whole sentence) with up to ``room`` pieces of ``before`` and ``after`` around it, whole words only."""
+    starts = np.flatnonzero(before.is_first)
+    first = int(starts[starts >= before.n - room][0]) if room and (starts >= before.n - room).any() else before.n
+    ends = np.append(np.flatnonzero(after.is_first), after.n)  # a word ends where the next begins
+    last = int(ends[ends <= room][-1]) if after.n else 0
+    left, right = slice(first, before.n), slice(0, last)
+    nb, na = before.n - first, last
+
+    def around(values: list, left_values, right_values) -> list:
+        return [values[0], *left_values, *values[1:-1], *right_values, values[-1]]
+
+    window.input_ids = around(window.input_ids, before.ids[left].tolist(), after.ids[right].tolist())
+    window.type_ids = around(window.type_ids, before.type_ids[left].tolist(), after.type_ids[right].tolist())
+    window.word_index = around(window.word_index, [-1] * nb, [-1] * na)
+    if window.labels is not None:
+        window.labels = around(window.labels, [IGNORE] * nb, [IGNORE] * na)
+    window.context = (nb, na)
+    return window
 
 
 def _bounds(pieces: _Pieces, content: int, stride: int | None, report: TruncationReport, i: int, tags) -> list[tuple]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from ..data.dataset import Dataset
 from ..data.formats import as_dataset
+from ..encoding.context import surrounding
 from ..errors import DataError
 from ..inference.predict import predict
 from ..parallel.group import Context
@@ -38,7 +39,10 @@ def evaluate(model, data: Dataset, mode: str = MODES[0], ctx: Context | None = N
         return score(data.labels, prediction.tags, mode=mode, loss=prediction.loss)
     n = len(data)
     lo, hi = n * ctx.rank // ctx.world_size, n * (ctx.rank + 1) // ctx.world_size
-    part = predict(model, data.select(range(lo, hi)), **options) if hi > lo else None
+    # Each sentence's document context comes from the whole data, not just this process's share.
+    context = model.inference.updated(**options).context
+    around = surrounding(data.sentences, data.doc_ids, context, data.positions)[lo:hi]
+    part = predict(model, data.select(range(lo, hi)), surroundings=around, **options) if hi > lo else None
     mine = (part.tags, (part.loss or 0.0) * part.labelled, part.labelled) if part else ([], 0.0, 0)
     parts = ctx.gather(mine)
     tags = [t for p in parts for t in p[0]]

@@ -29,6 +29,7 @@ from ..data.dataset import Dataset
 from ..data.documents import BadLine, Document, chunks, guess_format, read_documents
 from ..data.spanfiles import read_tasks
 from ..data.writers import DocumentWriter, check_output_format
+from ..encoding.context import surrounding
 from ..errors import ConfigError, DataError
 from ..modeling.options import InferenceOptions
 from ..modeling.store import BACKENDS, load_model
@@ -126,7 +127,8 @@ def predict_file(
         return Tagged(counts.summary(input, output), counts.warning())
     data = read_sentences(input, fmt)
     model = load_model(model_dir, backend=backend)
-    prediction = predict_in_pieces(model, data.sentences, **options)  # memory bounded however long the file
+    # Memory bounded however long the file; a CoNLL file's documents (one for a file of lines) give context.
+    prediction = predict_in_pieces(model, data.sentences, documents=data.doc_ids, **options)
     if output_format in ("auto", "conll"):
         _write_conll(output, data.sentences, prediction.tags, doc_ids=data.doc_ids if fmt == "conll" else None)
     else:
@@ -244,7 +246,14 @@ def predict_shards(
     data = read_sentences(input, fmt)
     plan = plan_shards(shard_dir, data.sentences, model_dir, shard_size, {"backend": backend, **options})
     model = load_model(model_dir, backend=backend)
-    done, tags = run_shards(plan, data.sentences, ctx, lambda part: predict(model, part, **options).tags)
+    context = model.inference.updated(**options).context
+    # Each sentence travels with the words around it, so a shard's border cuts no context.
+    items = list(zip(data.sentences, surrounding(data.sentences, data.doc_ids, context)))
+
+    def work(part):
+        return predict(model, [s for s, _ in part], surroundings=[a for _, a in part], **options).tags
+
+    done, tags = run_shards(plan, items, ctx, work)
     if not ctx.is_main:
         return None
     _write_conll(output, data.sentences, tags, doc_ids=data.doc_ids if fmt == "conll" else None)

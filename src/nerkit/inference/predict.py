@@ -12,8 +12,14 @@ has it), and scattered back to input order with tensor indexing, not a loop per 
 Long sentences are tagged in overlapping windows, so no word goes untagged. With a CRF,
 Viterbi runs over each whole sentence. With gold tags (a tagged
 :class:`~nerkit.data.Dataset`), the evaluation loss is computed on the same positions the
-training loss uses. The options (batch budget, stride, precision) are the model's own
-(``model.inference``) unless overridden by keyword.
+training loss uses. The options (batch budget, stride, precision, context) are the model's
+own (``model.inference``) unless overridden by keyword.
+
+A model trained with document context (``context`` > 0) reads each sentence of a
+:class:`~nerkit.data.Dataset` with the words around it in its document (its ``doc_ids``, in
+the order of its ``positions``); a plain list of sentences is read sentence by sentence,
+unless ``surroundings`` gives each one's neighbouring words
+(:func:`nerkit.encoding.context.surrounding`; :class:`nerkit.Tagger` does this for each text).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import torch
 
 from ..data.dataset import Dataset
 from ..encoding.batches import WindowTable, gather, sorted_batches
+from ..encoding.context import Surrounding, surrounding
 from ..encoding.windows import IGNORE, encode
 from ..hardware import use_bf16
 from ..labels import convert_scheme
@@ -66,17 +73,20 @@ def predict(
     data: Dataset | Sequence[Sequence[str]],
     probabilities: bool = False,
     options: InferenceOptions | None = None,
+    surroundings: Sequence[Surrounding] | None = None,
     **overrides,
 ) -> Prediction:
     """Tag each word of each sentence; see the module docstring.
 
     ``overrides`` are fields of :class:`~nerkit.modeling.options.InferenceOptions`
-    (``batch_size``, ``max_tokens``, ``stride``, ``precision``) applied to ``options``
-    (default: the model's own).
+    (``batch_size``, ``max_tokens``, ``stride``, ``precision``, ``context``) applied to
+    ``options`` (default: the model's own).
     """
     options = (options or model.inference).updated(**overrides)
     if isinstance(data, Dataset):
         sentences, gold = data.sentences, data.labels
+        if surroundings is None:
+            surroundings = surrounding(sentences, data.doc_ids, options.context, data.positions)
     else:
         sentences, gold = [list(s) for s in data], None
     if not sentences:
@@ -94,6 +104,8 @@ def predict(
         max_len=model.max_len,
         stride=options.stride,
         casing=model.casing,
+        context=options.context,
+        surroundings=surroundings,
     )
     scores = _run(model, windows, options)
     tags, chosen, every = _assemble(model, scores, [len(s) for s in sentences])
@@ -185,7 +197,9 @@ def _assemble(model: NerModel, scores: _Scores, counts: list[int]) -> tuple[list
     return tags, np.split(flat_probs[np.arange(total), best], cuts), np.split(flat_probs, cuts)
 
 
-def predict_in_pieces(model: NerModel, sentences: Sequence[Sequence[str]], **overrides) -> Prediction:
+def predict_in_pieces(
+    model: NerModel, sentences: Sequence[Sequence[str]], documents: Sequence | None = None, **overrides
+) -> Prediction:
     """Tags and scores of any number of sentences of any length, in bounded memory.
 
     >>> import nerkit
@@ -197,7 +211,11 @@ def predict_in_pieces(model: NerModel, sentences: Sequence[Sequence[str]], **ove
     :data:`~nerkit.text.sentences.MAX_SENTENCE_WORDS` words in consecutive parts of that
     many (the words at a cut see context from one side only, as with raw text's cap). The
     result holds what ``nerkit predict`` writes: tags and each tag's probability.
+    ``documents`` (a document id per sentence) gives a model trained with document context
+    the words around each sentence, across the pieces' borders too.
     """
+    context = (model.inference.updated(**overrides)).context
+    around = surrounding(sentences, documents, context) if documents is not None and context else None
     parts = [
         (i, a, min(a + MAX_SENTENCE_WORDS, len(s)))
         for i, s in enumerate(sentences)
@@ -208,7 +226,8 @@ def predict_in_pieces(model: NerModel, sentences: Sequence[Sequence[str]], **ove
     group, size = [], 0
     for part in [*parts, None]:
         if part is None or (group and size + part[2] - part[1] > PIECE_WORDS):
-            done = predict(model, [sentences[i][a:b] for i, a, b in group], **overrides)
+            pieces = [sentences[i][a:b] for i, a, b in group]
+            done = predict(model, pieces, surroundings=_parts_around(around, group, sentences), **overrides)
             for (i, _, _), t, p in zip(group, done.tags, done.scores):
                 tags[i].extend(t)
                 scores[i].extend(p)
@@ -217,3 +236,13 @@ def predict_in_pieces(model: NerModel, sentences: Sequence[Sequence[str]], **ove
             group.append(part)
             size += part[2] - part[1]
     return Prediction(tags=tags, scores=scores)
+
+
+def _parts_around(around, group: list[tuple[int, int, int]], sentences) -> list[Surrounding] | None:
+    """The surroundings of whole sentences (``around``) for the parts ``(sentence, from, to)`` of them in ``group``.
+
+    A part of a cut sentence keeps its sentence's context on the side it shares with it.
+    """
+    if around is None:
+        return None
+    return [(around[i][0] if a == 0 else [], around[i][1] if b == len(sentences[i]) else []) for i, a, b in group]

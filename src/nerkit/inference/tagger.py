@@ -22,7 +22,8 @@ How a document reaches the model:
 2. :func:`nerkit.text.sentences.sentence_spans` cuts the words into sentences, the unit
    models are trained on.
 3. All sentences of all texts in one call go through one :func:`nerkit.predict` call
-   (length-sorted batches). A sentence longer than the model's window (no punctuation
+   (length-sorted batches). A model trained with document context reads each sentence
+   with the words around it in its text (each text is one document). A sentence longer than the model's window (no punctuation
    for thousands of words) is tagged there in overlapping windows (``stride`` word
    pieces of overlap), so nothing is ever truncated.
 4. Each sentence's word tags become entities with
@@ -35,6 +36,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
+from ..encoding.context import surrounding
 from ..encoding.windows import LONE_SURROGATE
 from ..errors import DataError
 from ..labels import entity_type
@@ -110,7 +112,9 @@ class Tagger:
             for words in sentences_of(LONE_SURROGATE.sub("\ufffd", text), split=self.sentences)
         ]
         results: list[list[dict]] = [[] for _ in texts]
-        for (i, words), tags, scores in zip(chunks, *self._predict([[w.text for w in ws] for _, ws in chunks])):
+        sentences = [[w.text for w in ws] for _, ws in chunks]
+        around = surrounding(sentences, [i for i, _ in chunks], self.options.context)
+        for (i, words), tags, scores in zip(chunks, *self._predict(sentences, around)):
             results[i] += entities_from_word_tags(texts[i], words, tags, scores)
         return results
 
@@ -124,8 +128,8 @@ class Tagger:
             word_entities(words, tags, scores)[1] for words, tags, scores in zip(sentences, *self._predict(sentences))
         ]
 
-    def _predict(self, sentences: list[list[str]]) -> tuple[list[list[str]], list[list[float]]]:
+    def _predict(self, sentences: list[list[str]], around=None) -> tuple[list[list[str]], list[list[float]]]:
         if not sentences:  # predict() needs at least one sentence
             return [], []
-        p = predict(self.model, sentences, options=self.options)
+        p = predict(self.model, sentences, options=self.options, surroundings=around)
         return p.tags, p.scores

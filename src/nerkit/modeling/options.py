@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 
 import torch
 
+from ..encoding.context import check_context
 from ..encoding.windows import DEFAULT_STRIDE, check_stride
 from ..errors import ConfigError
 from ..hardware import DEFAULT_PRECISION, PRECISIONS, check_precision
@@ -55,6 +56,10 @@ class InferenceOptions:
         default=DEFAULT_PRECISION,
         metadata=flag("bf16 autocast where native (auto), always (bf16) or never (fp32)", choices=PRECISIONS),
     )
+    # Set by training (TrainConfig.context) and saved with the model; 0 for a model trained without.
+    context: int = field(
+        default=0, metadata=flag("word pieces of document context on each side of a sentence (0: none)", type=int)
+    )
 
     def __post_init__(self) -> None:
         if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or self.batch_size < 1:
@@ -65,6 +70,7 @@ class InferenceOptions:
             raise ConfigError(f"max_tokens must be a whole number of at least 1, got {self.max_tokens!r}")
         check_stride(self.stride)
         check_precision(self.precision)
+        check_context(self.context)
 
     def updated(self, **changes) -> "InferenceOptions":
         """A copy with ``changes`` (None values ignored), checked again."""

@@ -53,6 +53,7 @@ import torch
 
 from ..data.conll import write_conll
 from ..data.writers import DocumentWriter, check_output_format
+from ..encoding.context import surrounding
 from ..errors import ConfigError, first_line
 from ..inference.files import (
     DocumentCounts,
@@ -304,7 +305,18 @@ def _tag_sentences(model_dir, input, output, fmt, backend, ray_options, options)
     ray = _ray()
     data = read_sentences(input, fmt)
     size = ray_options.block_size
-    parts = [{"index": i, "sentences": data.sentences[s : s + size]} for i, s in enumerate(range(0, len(data), size))]
+    # Each sentence travels with the words around it (document context), so blocks cut none.
+    context = InferenceOptions.from_dict(read_meta(Path(model_dir)).get("inference")).updated(**options).context
+    around = surrounding(data.sentences, data.doc_ids, context)
+    parts = [
+        {
+            "index": i,
+            "sentences": data.sentences[s : s + size],
+            "before": [b for b, _ in around[s : s + size]],
+            "after": [a for _, a in around[s : s + size]],
+        }
+        for i, s in enumerate(range(0, len(data), size))
+    ]
     tags: list[list[str]] = []
     if parts:
         rows = ray.data.from_items(parts, override_num_blocks=len(parts))
@@ -358,7 +370,11 @@ class BlockTagger:
         self.calls += 1
         self._maybe_die()
         if "sentences" in batch:
-            tags = [predict(self.tagger.model, [list(w) for w in s], **self.options).tags for s in batch["sentences"]]
+            tags = [
+                predict(self.tagger.model, [list(w) for w in s], surroundings=[(list(b), list(a)) for b, a in zip(*ab)],
+                        **self.options).tags
+                for s, *ab in zip(batch["sentences"], batch["before"], batch["after"])
+            ]  # fmt: skip
             return {"index": batch["index"], "tags": tags}
         out = {"index": batch["index"], "jsonl": [], "documents": [], "entities": []}
         for values in zip(*(batch[f.name] for f in fields(Block))):

@@ -13,7 +13,9 @@ cuts it, so the server finds the same entities as the Tagger. A sentence of more
 :data:`SEGMENT_WORDS` words (100,000 emoji, a table flattened to one line) is cut further
 into overlapping segments, like the model's own windows: each word takes its tag from the
 segment where it sits furthest from an edge, so every word keeps at least
-``SEGMENT_OVERLAP / 2`` words of context on each side. A unit's cost is its number of words
+``SEGMENT_OVERLAP / 2`` words of context on each side. A unit carries the words around it in
+its text, so a model trained with document context reads it as the Tagger does, whichever
+units share a model call. A unit's cost is its number of words
 (about one word piece each: 1.3 for English prose, 1 for emoji), which bounds a model call.
 Any other callable ``list[str] -> list`` (:class:`CallableWork`) is one unit per text.
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..encoding.context import Surrounding, surrounding
 from ..encoding.windows import LONE_SURROGATE
 from ..inference.predict import predict
 from ..inference.tagger import Tagger
@@ -43,6 +46,7 @@ class Unit:
     sentence: int  # index of the sentence in the request
     words: list[str]
     own: tuple[int, int]  # the words (indices into ``words``) whose tags this unit gives
+    around: Surrounding = ([], [])  # the words before and after it in its text (document context)
 
 
 @dataclass
@@ -85,15 +89,22 @@ class TaggerWork:
             # As Tagger.tag_texts: lone surrogates become U+FFFD for splitting, as the tokenizer sees them.
             for words in sentences_of(LONE_SURROGATE.sub("\ufffd", text), split=self.tagger.sentences):
                 plan.sentences.append((i, words))
-                names = [w.text for w in words]
-                for start, stop, first, last in segments(len(words), self.segment_words, self.overlap):
-                    plan.units.append(Unit(len(plan.sentences) - 1, names[start:stop], (first - start, last - start)))
-                    plan.costs.append(stop - start)
+        names = [[w.text for w in words] for _, words in plan.sentences]
+        context = self.tagger.options.context
+        around = surrounding(names, [i for i, _ in plan.sentences], context)
+        for k, (sentence, (before, after)) in enumerate(zip(names, around)):
+            for start, stop, first, last in segments(len(sentence), self.segment_words, self.overlap):
+                # A segment's context is its sentence's where it shares an edge with it, else the sentence's own words.
+                edges = (before if start == 0 else sentence[max(0, start - context) : start],
+                         after if stop == len(sentence) else sentence[stop : stop + context])  # fmt: skip
+                plan.units.append(Unit(k, sentence[start:stop], (first - start, last - start), edges))
+                plan.costs.append(stop - start)
         return plan
 
     def run(self, units: list[Unit]) -> list[tuple[list[str], list[float]]]:
         """One model call: each unit's tags and scores, for the words it owns."""
-        p = predict(self.tagger.model, [u.words for u in units], options=self.tagger.options)
+        p = predict(self.tagger.model, [u.words for u in units], options=self.tagger.options,
+                    surroundings=[u.around for u in units])  # fmt: skip
         return [(tags[slice(*u.own)], scores[slice(*u.own)]) for u, tags, scores in zip(units, p.tags, p.scores)]
 
     def join(self, plan: Plan, results: list) -> list[list[dict]]:

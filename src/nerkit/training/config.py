@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from ..data.splits import DEFAULT_SEED
+from ..encoding.context import DEFAULT_CONTEXT, DEFAULT_CONTEXT_DROPOUT, check_context, check_context_dropout
 from ..encoding.windows import DEFAULT_STRIDE, check_max_len, check_stride
 from ..errors import ConfigError
 from ..hardware import DEFAULT_PRECISION, PRECISIONS, check_precision
@@ -55,6 +56,14 @@ class TrainConfig:
     stride: int | None = field(
         default=DEFAULT_STRIDE, metadata=flag("overlap, in word pieces, of windows over long sentences", type=int)
     )  # None truncates like the recipe (and warns)
+    context: int = field(
+        default=DEFAULT_CONTEXT,
+        metadata=flag("word pieces of document context on each side of a sentence (0: none)", type=int),
+    )
+    context_dropout: float = field(
+        default=DEFAULT_CONTEXT_DROPOUT,
+        metadata=flag("share of training sentences shown without their context in each epoch", type=float),
+    )
     trailing: str = field(
         default="ignore",
         metadata=flag("trailing word pieces: ignored in the loss, or tagged X like the recipe", choices=TRAILING),
@@ -109,6 +118,8 @@ class TrainConfig:
         if self.max_len is not None:
             check_max_len(self.max_len)
         check_stride(self.stride, allow_none=True)
+        check_context(self.context)
+        check_context_dropout(self.context_dropout)
         check_precision(self.precision)
         if self.checkpoint_every < 0:
             raise ConfigError(f"checkpoint_every is a number of steps, 0 or more, got {self.checkpoint_every}")

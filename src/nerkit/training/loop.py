@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import copy
 import math
+import random
 import sys
 import time
 from dataclasses import dataclass, fields, replace
@@ -36,6 +37,7 @@ import torch
 from ..data.dataset import Dataset
 from ..data.formats import as_dataset
 from ..encoding.batches import WindowTable, gather, length_grouped_batches
+from ..encoding.context import surrounding
 from ..encoding.windows import IGNORE, encode
 from ..errors import ConfigError, DataError
 from ..evaluation.evaluate import evaluate
@@ -125,6 +127,9 @@ class _Run:
     ctx: Context
     table: WindowTable  # the windows as tensors, on the model's device: batches are cut out of it
     labelled: list[int]  # labelled pieces per window: each process weighs its loss by its share
+    # Per training window: the table row of the same window without its document context
+    # (its own row when it has none); the rows after the windows hold those context-free copies.
+    alone: list[int]
     validation: Dataset | None
     optimizer: torch.optim.Optimizer
     scheduler: object
@@ -139,6 +144,7 @@ class _Run:
     def begin(cls, ner: NerModel, train: Dataset, validation, config: TrainConfig, ctx: Context) -> "_Run":
         from transformers import get_linear_schedule_with_warmup
 
+        ner.inference = ner.inference.updated(context=config.context)  # saved with the model: predict reads it
         windows, _ = encode(
             train.sentences,
             ner.tokenizer,
@@ -147,8 +153,15 @@ class _Run:
             max_len=config.pad_to or ner.max_len,
             stride=config.stride,
             casing=ner.casing,
+            context=config.context,
+            surroundings=surrounding(train.sentences, train.doc_ids, config.context, train.positions),
         )
         total_steps = math.ceil(len(windows) / config.batch_size) * config.epochs
+        with_context = [k for k, w in enumerate(windows) if w.context != (0, 0)]
+        alone = list(range(len(windows)))
+        for row, k in enumerate(with_context, start=len(windows)):
+            alone[k] = row
+        windows += [windows[k].alone() for k in with_context]
         optimizer = _optimizer(ner.network, config)
         scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup * total_steps), total_steps)
         labelled = [sum(1 for x in w.labels if x != IGNORE) for w in windows]
@@ -160,8 +173,8 @@ class _Run:
             progress, best_state = start(config, run_id, ner.network, optimizer, scheduler, ctx)
         bf16 = use_bf16(config.precision, ner.device)
         table = WindowTable.build(windows).to(ner.device)
-        return cls(ner, config, ctx, table, labelled, validation, optimizer, scheduler, ctx.wrap(ner.network), bf16,
-                   progress, best_state, run_id)  # fmt: skip
+        return cls(ner, config, ctx, table, labelled, alone, validation, optimizer, scheduler, ctx.wrap(ner.network),
+                   bf16, progress, best_state, run_id)  # fmt: skip
 
     def train_epoch(self, epoch: int) -> EpochSums:
         """The epoch's optimizer steps (from where a resumed run stopped); its sums in this process."""
@@ -169,9 +182,7 @@ class _Run:
 
         config, ctx, progress = self.config, self.ctx, self.progress
         self.ner.network.train()
-        batches = length_grouped_batches(
-            self.table.lengths, config.batch_size, config.seed + epoch, config.group_by_length
-        )
+        batches = self.batches(epoch)
         first = progress.step  # batches done before a resume, else 0
         started = time.perf_counter() - progress.seconds
         # Rank 0 carries a resumed epoch's sums.
@@ -194,6 +205,16 @@ class _Run:
         progress.seconds = time.perf_counter() - started
         self.steps = len(batches)
         return sums
+
+    def batches(self, epoch: int) -> list[list[int]]:
+        """The epoch's batches of table rows: each window once, without its context with
+        probability ``context_dropout``; the same in every process and after a resume (seeded by epoch)."""
+        config = self.config
+        rng = random.Random(config.seed + epoch)
+        rows = [alone if rng.random() < config.context_dropout else k for k, alone in enumerate(self.alone)]
+        lengths = [self.table.lengths[r] for r in rows]
+        batches = length_grouped_batches(lengths, config.batch_size, config.seed + epoch, config.group_by_length)
+        return [[rows[j] for j in batch] for batch in batches]
 
     def step(self, idx: list[int], running: "_Running") -> None:
         """One optimizer step on the global batch ``idx``; this process's part of its loss and pieces go to ``running``.
