@@ -48,6 +48,8 @@ ARMS: dict[str, dict] = {
     "casing-off": {"casing": False},
     "scheme-bio": {"scheme": "BIO"},
     "scheme-bioes": {"scheme": "BIOES"},
+    # Issue 14, rule 1: the largest of 16/24/32 word pieces within 1.4x one epoch's time (context_time.py).
+    "context": {"context": 24},
 }
 
 

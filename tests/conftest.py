@@ -125,6 +125,19 @@ def trained_tiny(tiny_model_dir, tiny_data):
 
 
 @pytest.fixture(scope="session")
+def trained_context(tiny_model_dir, tiny_data):
+    """The tiny model trained like ``trained_tiny`` but reading 8 word pieces of document context on each side."""
+    import nerkit
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return nerkit.fit(
+            tiny_data, str(tiny_model_dir), epochs=40, batch_size=4, lr=5e-3, warmup=0.0, progress=False, max_len=64,
+            context=8,
+        )  # fmt: skip
+
+
+@pytest.fixture(scope="session")
 def model_dir(trained_tiny, tmp_path_factory):
     """The trained tiny model saved once, as `nerkit train` saves it; copy it before changing it."""
     return trained_tiny.save(tmp_path_factory.mktemp("saved") / "tiny-model")

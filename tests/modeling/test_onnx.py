@@ -185,3 +185,14 @@ def test_cli_export_errors(model_dir, exported, trained_tiny, tmp_path, capsys):
     src.write_text("Obama visited Paris .\n")
     err = error_line(capsys, ["predict", "--model", str(fp32_only), "--input", str(src), "--backend", "onnx-int8"])
     assert "--int8" in err
+
+
+def test_a_model_with_document_context_exports_and_reads_the_same_neighbours(trained_context, tiny_data, tmp_path):
+    folder = trained_context.save(tmp_path / "context-model")
+    assert main(["export", "--model", str(folder), "--output", str(tmp_path / "export")]) == 0
+    onnx = nerkit.load_model(tmp_path / "export", backend="onnx")
+    assert onnx.inference.context == 8  # the context setting travels with the export
+    a = nerkit.predict(trained_context, tiny_data, probabilities=True, **FP32)
+    b = nerkit.predict(onnx, tiny_data, probabilities=True, **FP32)
+    assert a.tags == b.tags
+    assert max(np.abs(x - y).max() for x, y in zip(a.probabilities, b.probabilities)) < 1e-4

@@ -38,7 +38,8 @@ def no_dropout_model_dir(tiny_model_dir, tmp_path_factory):
     return folder
 
 
-def test_two_processes_train_like_one_with_the_same_global_batch(tmp_path, tiny_conll, no_dropout_model_dir):
+@pytest.mark.parametrize("context", [0, 8], ids=["alone", "document-context"])
+def test_two_processes_train_like_one_with_the_same_global_batch(tmp_path, tiny_conll, no_dropout_model_dir, context):
     out = tmp_path / "ddp"
     # fp32 on both sides: bf16 (precision auto on a bf16 machine) rounds far above the tolerance below.
     code = main(
@@ -57,6 +58,8 @@ def test_two_processes_train_like_one_with_the_same_global_batch(tmp_path, tiny_
             str(out),
             "--nproc",
             "2",
+            "--context",
+            str(context),
         ]
     )
     assert code == 0
@@ -72,8 +75,10 @@ def test_two_processes_train_like_one_with_the_same_global_batch(tmp_path, tiny_
             max_len=32,
             progress=False,
             precision="fp32",
+            context=context,
         )
     two = nerkit.load_model(out)
+    assert two.inference.context == context
     # Tolerance: float rounding only (sums in another order, batches padded per process).
     assert [r["loss"] for r in two.history] == pytest.approx([r["loss"] for r in one.history], rel=1e-5, abs=1e-6)
     assert [r["tokens"] for r in two.history] == [r["tokens"] for r in one.history]

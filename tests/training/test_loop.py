@@ -93,3 +93,31 @@ def test_bf16_training_follows_fp32(tiny_model_dir, tiny_data):
     assert b == pytest.approx(a, rel=0.1)
     assert b[-1] < b[0]
     assert [r["tokens"] for r in bf16.history] == [r["tokens"] for r in fp32.history]
+
+
+def test_context_dropout_of_one_trains_exactly_as_without_context(tiny_model_dir, tiny_data):
+    opts = dict(epochs=2, batch_size=4, lr=1e-3, progress=False, max_len=32, precision="fp32")
+    plain = nerkit.fit(tiny_data, str(tiny_model_dir), **opts)
+    dropped = nerkit.fit(tiny_data, str(tiny_model_dir), context=8, context_dropout=1.0, **opts)
+    read = nerkit.fit(tiny_data, str(tiny_model_dir), context=8, context_dropout=0.0, **opts)
+    assert [r["tokens"] for r in dropped.history] == [r["tokens"] for r in plain.history]
+    assert [r["loss"] for r in dropped.history] == [r["loss"] for r in plain.history]
+    # With no dropout every sentence that has neighbours is read with them: more pieces, another loss.
+    assert all(r["tokens"] > p["tokens"] for r, p in zip(read.history, plain.history))
+    assert dropped.inference.context == read.inference.context == 8
+
+
+def test_context_dropout_draws_each_epoch_anew_and_the_same_way_every_run(tiny_model_dir, tiny_data):
+    opts = dict(epochs=6, batch_size=4, lr=1e-3, progress=False, max_len=32, context=8, context_dropout=0.5)
+    a = nerkit.fit(tiny_data, str(tiny_model_dir), **opts)
+    b = nerkit.fit(tiny_data, str(tiny_model_dir), **opts)
+    tokens = [r["tokens"] for r in a.history]
+    assert tokens == [r["tokens"] for r in b.history]
+    assert len(set(tokens)) > 1  # another share of the sentences keeps its context in each epoch
+
+
+def test_bad_context_options_are_refused(tiny_data):
+    with pytest.raises(ConfigError, match="--context"):
+        nerkit.fit(tiny_data, context=-1)
+    with pytest.raises(ConfigError, match="context_dropout"):
+        nerkit.fit(tiny_data, context_dropout=2.0)

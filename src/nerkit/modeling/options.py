@@ -58,7 +58,12 @@ class InferenceOptions:
     )
     # Set by training (TrainConfig.context) and saved with the model; 0 for a model trained without.
     context: int = field(
-        default=0, metadata=flag("word pieces of document context on each side of a sentence (0: none)", type=int)
+        default=0,
+        metadata=flag(
+            "word pieces of document context on each side of a sentence (a model trained with context reads its "
+            "own; 0: none)",
+            type=int,
+        ),
     )
 
     def __post_init__(self) -> None:
