@@ -50,6 +50,9 @@ ARMS: dict[str, dict] = {
     "scheme-bioes": {"scheme": "BIOES"},
     # Issue 14, rule 1: the largest of 16/24/32 word pieces within 1.4x one epoch's time (context_time.py).
     "context": {"context": 24},
+    # Issue 14, rule 5: the mean of the last 3 epochs' weights, on top of what rule 2 leaves.
+    "avg3": {"average_epochs": 3},
+    "context-avg3": {"context": 24, "average_epochs": 3},
 }
 
 

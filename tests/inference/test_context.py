@@ -3,7 +3,6 @@
 import sys
 
 import numpy as np
-import pytest
 
 import nerkit
 from nerkit.data import Dataset
@@ -56,7 +55,10 @@ def test_the_tagger_reads_a_text_as_one_document_and_the_server_agrees(trained_c
     tagger = nerkit.Tagger(trained_context, precision="fp32")
     texts = ["Merkel met Obama in Berlin. Google opened an office in London.", "Obama visited Paris."]
     entities = tagger(texts)
-    sentences = [["Merkel", "met", "Obama", "in", "Berlin", "."], ["Google", "opened", "an", "office", "in", "London", "."]]
+    sentences = [
+        ["Merkel", "met", "Obama", "in", "Berlin", "."],
+        ["Google", "opened", "an", "office", "in", "London", "."],
+    ]
     as_document = nerkit.predict(trained_context, Dataset(sentences, None, [0, 0]), precision="fp32")
     expected = [
         (e["text"], e["label"], round(e["score"], 5))

@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 import pytest
+import torch
 
 import nerkit
 import nerkit.training.loop
@@ -193,3 +194,45 @@ def test_cli_checkpoints_resume_and_cleanup(tmp_path, tiny_conll, tiny_model_dir
     assert json.loads((out / "nerkit.json").read_text())["history"] == first
     assert not folder.exists()  # removed once the model is saved
     capsys.readouterr()
+
+
+def test_averaged_weights_are_the_mean_of_the_last_epochs_and_survive_a_resume(
+    tmp_path, tiny_model_dir, tiny_data, monkeypatch
+):
+    from safetensors.torch import load_file
+
+    options = dict(epochs=4, average_epochs=2, precision="fp32")
+    folder = tmp_path / "ck"
+    averaged = fit_tiny(tiny_data, tiny_model_dir, checkpoint_dir=str(folder), **options)
+    # The newest two checkpoints are the ends of epochs 3 and 4: their weights' mean is the model.
+    last_two = [load_file(str(path / "model.safetensors")) for path in checkpoint.find(folder)]
+    assert len(last_two) == 2
+    state = averaged.network.state_dict()
+    for name, value in last_two[0].items():
+        if value.is_floating_point():
+            assert torch.allclose(state[name], (value + last_two[1][name]) / 2, atol=1e-6), name
+    assert not torch.equal(last_two[0]["crf.transitions"], last_two[1]["crf.transitions"])  # two different epochs
+    # Killed in epoch 4, after epoch 3's weights went into the mean: the resumed run ends with the same mean.
+    collate, calls = nerkit.training.loop.gather, []
+
+    def crashing_collate(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 14:  # 4 steps an epoch (8 sentences, batches of 2): in epoch 4
+            raise Crash
+        return collate(*args, **kwargs)
+
+    again = tmp_path / "again"
+    monkeypatch.setattr(nerkit.training.loop, "gather", crashing_collate)
+    with pytest.raises(Crash):
+        fit_tiny(tiny_data, tiny_model_dir, checkpoint_dir=str(again), **options)
+    monkeypatch.setattr(nerkit.training.loop, "gather", collate)
+    resumed = fit_tiny(tiny_data, tiny_model_dir, checkpoint_dir=str(again), resume=True, **options)
+    for name, value in resumed.network.state_dict().items():
+        assert torch.allclose(value, state[name], atol=1e-6), name
+
+
+def test_averaging_and_a_validation_set_are_not_combined(tiny_model_dir, tiny_data):
+    with pytest.raises(ConfigError, match="use one of them"):
+        fit_tiny(tiny_data, tiny_model_dir, validation=tiny_data, average_epochs=2)
+    with pytest.raises(ConfigError, match="--average-epochs"):
+        fit_tiny(tiny_data, tiny_model_dir, average_epochs=5)  # more than the 3 epochs

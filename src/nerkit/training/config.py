@@ -42,6 +42,10 @@ class TrainConfig:
     epochs: int = field(default=10, metadata=flag("passes over the training data", type=int))
     batch_size: int = field(default=16, metadata=flag("sentences (windows) per optimizer step", type=int))
     lr: float = field(default=1e-4, metadata=flag("peak learning rate", type=float))
+    average_epochs: int = field(
+        default=0,
+        metadata=flag("keep the mean of the weights at the ends of the last K epochs (0: the last weights)", type=int),
+    )
     warmup: float = field(
         default=0.1, metadata=flag("fraction of all steps spent warming the learning rate up", type=float)
     )
@@ -111,6 +115,15 @@ class TrainConfig:
             raise ConfigError(f"batch size must be at least 1, got {self.batch_size}")
         if not self.lr > 0:
             raise ConfigError(f"learning rate must be positive, got {self.lr}")
+        if (
+            isinstance(self.average_epochs, bool)
+            or not isinstance(self.average_epochs, int)
+            or not (0 <= self.average_epochs <= self.epochs)
+        ):
+            raise ConfigError(
+                f"average_epochs must be from 0 to the {self.epochs} epochs, got {self.average_epochs!r}; "
+                "use e.g. --average-epochs 3"
+            )
         if not 0 <= self.warmup < 1:
             raise ConfigError(f"warmup is a fraction of the steps in [0, 1), got {self.warmup}")
         if self.trailing not in TRAILING:

@@ -106,7 +106,7 @@ class TrainJob:
         """The training options as this job runs them: ``options`` (TrainConfig fields), with the
         checkpoints beside the output unless ``checkpoint_dir`` says otherwise, one epoch when quick."""
         config = TrainConfig(**{"checkpoint_dir": self.checkpoints, **options})
-        return replace(config, epochs=1) if self.quick else config
+        return _quick(config) if self.quick else config
 
 
 @dataclass
@@ -138,13 +138,18 @@ def _sides(job: TrainJob, seed: int) -> tuple[Dataset, Dataset, Dataset | None, 
     return train, test, validation, record
 
 
+def _quick(config: TrainConfig) -> TrainConfig:
+    """The options of a quick run: one epoch (so at most one epoch's weights to average)."""
+    return replace(config, epochs=1, average_epochs=min(config.average_epochs, 1))
+
+
 def run_train_job(job: TrainJob, config: TrainConfig | None = None) -> TrainResult:
     """Train on the job's data, test on its test side, save (on the first process); see the module docstring.
 
     ``config`` defaults to ``job.train_config()``.
     """
     config = config or job.train_config()
-    config = replace(config, epochs=1) if job.quick else config
+    config = _quick(config) if job.quick else config
     train, test, validation, record = _sides(job, config.seed)
     ctx = setup(config.device)
     if ctx.is_main:

@@ -73,6 +73,10 @@ def fit(
     if len(train) == 0:
         raise DataError("training data is empty")
     config = _config(config, options)
+    if validation is not None and config.average_epochs:
+        raise ConfigError(
+            "a validation set keeps its best epoch and average_epochs keeps the mean of the last ones; use one of them"
+        )
     ctx = setup(config.device)  # one process, or one of several started by torchrun / --nproc
     if config.batch_size < ctx.world_size:
         raise ConfigError(
@@ -273,6 +277,7 @@ class _Run:
         )
         if self.validation is not None:
             message += self._validate(epoch, record)
+        self._average(epoch)
         progress.history.append(record)
         if ctx.is_main:
             log(config, message)
@@ -298,16 +303,36 @@ class _Run:
             progress.stale += 1
         return f", validation F1 {report.f1:.4f}"
 
+    def _average(self, epoch: int) -> None:
+        """Fold this epoch's weights into the mean of the last ``average_epochs`` epochs' weights.
+
+        The mean is kept where a validation set keeps its best epoch (``best_state``), so it is
+        checkpointed with the run and loaded by :meth:`finish`; the epochs it holds follow from
+        the epoch number, so a resumed run continues it exactly.
+        """
+        k = epoch - (self.config.epochs - self.config.average_epochs)  # 1 for the first epoch in the mean
+        if not self.config.average_epochs or k < 1:
+            return
+        state = {name: v.detach().cpu().clone() for name, v in self.ner.network.state_dict().items()}
+        if k > 1 and self.best_state is not None:
+            for name, value in state.items():
+                if value.is_floating_point():
+                    value.copy_(self.best_state[name] + (value - self.best_state[name]) / k)
+        self.best_state = state
+
     def checkpoint(self) -> None:
         save_checkpoint(self.config, self.ctx, self.run_id, self.ner.network, self.optimizer, self.scheduler,
                         self.progress, self.best_state)  # fmt: skip
 
     def finish(self) -> NerModel:
-        """The trained model: the best epoch's weights when a validation set chose one."""
+        """The trained model: the best epoch's weights when a validation set chose one, the mean
+        of the last epochs' with ``average_epochs``."""
         network = self.ner.network
         if self.best_state is not None:
             network.load_state_dict(self.best_state)
-            if self.ctx.is_main:
+            if self.ctx.is_main and self.config.average_epochs:
+                log(self.config, f"kept the mean of the last {self.config.average_epochs} epochs' weights")
+            elif self.ctx.is_main:
                 log(
                     self.config,
                     f"kept epoch {self.progress.best_epoch} (best validation F1 {self.progress.best_f1:.4f})",
