@@ -70,6 +70,13 @@ def saved_bio(tiny_model_dir, tiny_data, tmp_path_factory):
     return model.save(tmp_path_factory.mktemp("saved") / "bio-plain")
 
 
+@pytest.fixture(scope="module")
+def saved_context(tiny_model_dir, tiny_data, tmp_path_factory):
+    """A tiny model that reads 4 word pieces of document context on each side, windows of 24 pieces."""
+    model = _train(tiny_model_dir, tiny_data, max_len=24, context=4)
+    return model.save(tmp_path_factory.mktemp("saved") / "context")
+
+
 def _pipeline(directory, **options):
     from transformers import pipeline
 
@@ -87,7 +94,7 @@ def _pipeline_entities(results):
     return [[(e["entity_group"], e["start"], e["end"], e["word"], e["score"]) for e in ents] for ents in results]
 
 
-@pytest.mark.parametrize("which", ["saved", "saved_bio"])
+@pytest.mark.parametrize("which", ["saved", "saved_bio", "saved_context"])
 def test_the_transformers_pipeline_gives_the_taggers_entities(which, request, hf_modules):
     directory = request.getfixturevalue(which)
     expected = _tagger_entities(directory, TEXTS)
@@ -97,6 +104,18 @@ def test_the_transformers_pipeline_gives_the_taggers_entities(which, request, hf
     assert _pipeline_entities([ner(text) for text in TEXTS]) == expected  # one text at a time
     assert _pipeline_entities(ner(TEXTS, batch_size=4)) == expected  # windows batched and padded
     assert any(hf_modules.rglob("pipeline_nerkit.py"))  # the code ran from the hermetic cache
+
+
+def test_the_pipeline_reads_the_texts_other_sentences_as_context(saved_context, hf_modules):
+    ner = _pipeline(saved_context, precision="fp32")
+    text = TEXTS[0]
+    together = ner(text)
+    first, second = text.split(". ")
+    apart = ner(first + ".") + [{**e, "start": e["start"] + len(first) + 2, "end": e["end"] + len(first) + 2}
+                                for e in ner(second)]  # fmt: skip
+    # The same words and boundaries, but read beside their neighbour the scores differ.
+    assert [e["score"] for e in together] != [e["score"] for e in apart]
+    assert _pipeline_entities([together]) == _tagger_entities(saved_context, [text])
 
 
 def test_the_pipeline_reads_windows_casing_and_the_crf(saved, hf_modules):

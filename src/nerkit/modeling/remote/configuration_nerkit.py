@@ -46,6 +46,7 @@ class NerkitConfig(PretrainedConfig):
         max_len: int = 512,
         stride: int = 32,
         precision: str = "auto",
+        context: int = 0,
         **kwargs,
     ):
         if isinstance(encoder_config, dict):
@@ -60,6 +61,7 @@ class NerkitConfig(PretrainedConfig):
         self.max_len = max_len
         self.stride = stride
         self.precision = precision
+        self.context = context
         super().__init__(**kwargs)
         if self.tags is None:
             self.tags = [self.id2label[i] for i in range(self.num_labels)]

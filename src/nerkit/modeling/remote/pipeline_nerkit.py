@@ -10,7 +10,9 @@ gives the entities ``nerkit.Tagger.load(DIR)`` gives, without nerkit installed: 
 split into words and sentences as nerkit splits it, each word piece gets its word's shape
 as its token-type id, a sentence longer than the model's window is tagged in overlapping
 windows (each word scored by the window where it sits furthest from an edge), the words'
-first pieces are decoded with the CRF's Viterbi path over the whole sentence, and an
+first pieces are decoded with the CRF's Viterbi path over the whole sentence (a model
+trained with document context reads each sentence with up to ``context`` word pieces of
+the text's neighbouring sentences on each side, unlabelled, as nerkit does), and an
 entity's score is the mean probability of its words' tags (4 places). Precision follows
 the model's saved option: ``"auto"`` runs bf16 where the hardware computes it natively, as
 nerkit does (``precision="fp32"`` as a call option to change it).
@@ -110,23 +112,42 @@ class NerkitTokenClassificationPipeline(TokenClassificationPipeline):
         config = self.model.config
         content = config.max_len - 2  # room for [CLS] and [SEP]
         stride = min(stride, content // 2)
+        context = getattr(config, "context", 0)
+        texts = [[w.text for w in words] for words in sentences]
+        around = [_around(texts, s, context) for s in range(len(texts))]
         batch = self.tokenizer(
-            [[w.text for w in words] for words in sentences],
+            [[*before, *words, *after] for words, (before, after) in zip(texts, around)],
             is_split_into_words=True,
             add_special_tokens=False,
             truncation=False,
         )
         cls, sep = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id
         windows = []
-        for s, words in enumerate(sentences):
-            ids = batch["input_ids"][s]
-            wids = batch.word_ids(s)
+        for s, words in enumerate(texts):
+            lo, hi = len(around[s][0]), len(around[s][0]) + len(words)  # the sentence's own words
+            every = batch.word_ids(s)
+            a = next((j for j, w in enumerate(every) if w >= lo), len(every))
+            b = next((j for j, w in enumerate(every) if w >= hi), len(every))
+            ids, wids = batch["input_ids"][s][a:b], [w - lo for w in every[a:b]]
             first = [j == 0 or wids[j] != wids[j - 1] for j in range(len(ids))]
-            shapes = [word_shape(w.text, first=j == 0) if config.casing else 0 for j, w in enumerate(words)]
-            types = [shapes[w] for w in wids]
-            for start, end, own_from, own_to in _bounds(first, content, stride):
+            read = [*around[s][0], *words, *around[s][1]]
+            shapes = [word_shape(w, first=j == lo) if config.casing else 0 for j, w in enumerate(read)]
+            types = [shapes[w] for w in every]
+            bounds = _bounds(first, content, stride)
+            if len(ids) <= content and context:
+                # Unlabelled neighbours on each side: whole words, at most ``context`` pieces and half the room.
+                room = min(context, (content - len(ids)) // 2)
+                starts = [j for j in range(a) if j == 0 or every[j] != every[j - 1]]
+                left = next((j for j in starts if j >= a - room), a)
+                ends = [j for j in range(b + 1, len(every)) if every[j] != every[j - 1]] + [len(every)]
+                right = max([b] + [j for j in ends if j - b <= room]) if b < len(every) else b
+                pieces, kinds = batch["input_ids"][s], types
+                owned = [-1] * (a - left) + [w if f else -1 for w, f in zip(wids, first)] + [-1] * (right - b)
+                windows.append(([cls, *pieces[left:right], sep], [0, *kinds[left:right], 0], [-1, *owned, -1], s))
+                continue
+            for start, end, own_from, own_to in bounds:
                 owned = [wids[j] if first[j] and own_from <= j < own_to else -1 for j in range(start, end)]
-                windows.append(([cls, *ids[start:end], sep], [0, *types[start:end], 0], [-1, *owned, -1], s))
+                windows.append(([cls, *ids[start:end], sep], [0, *types[a + start : a + end], 0], [-1, *owned, -1], s))
         return windows
 
     def _forward(self, model_inputs, precision=None):
@@ -185,6 +206,23 @@ class NerkitTokenClassificationPipeline(TokenClassificationPipeline):
 def _entry(text: str, word: tuple[int, int], score: float, **fields) -> dict:
     start, end = word
     return {**fields, "score": float(score), "word": text[start:end], "start": start, "end": end}
+
+
+def _around(texts: list[list[str]], s: int, words: int) -> tuple[list[str], list[str]]:
+    """Up to ``words`` words of the text before sentence ``s`` and after it (nerkit's ``surrounding``)."""
+    if words <= 0:
+        return [], []
+    before: list[str] = []
+    for k in range(s - 1, -1, -1):
+        before[:0] = texts[k][-(words - len(before)) :]
+        if len(before) >= words:
+            break
+    after: list[str] = []
+    for k in range(s + 1, len(texts)):
+        after += texts[k][: words - len(after)]
+        if len(after) >= words:
+            break
+    return before, after
 
 
 def _bounds(first: list[bool], content: int, stride: int) -> list[tuple[int, int, int, int]]:
