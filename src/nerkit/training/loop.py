@@ -25,11 +25,12 @@ gradient the one a single process computes on the whole batch. Only rank 0 write
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import sys
 import time
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 
 import torch
 
@@ -42,6 +43,7 @@ from ..evaluation.evaluate import evaluate
 from ..hardware import use_bf16
 from ..modeling.model import NerModel
 from ..parallel.group import Context, setup
+from .clipping import clip_gradients
 from .config import TrainConfig
 from .prepare import in_label_scheme, prepare_model
 from .resume import EpochSums, Progress, log, run_identity, save_checkpoint, start
@@ -134,6 +136,7 @@ class _Run:
     best_state: dict | None
     run_id: dict | None
     steps: int = 0  # batches in an epoch
+    parameters: list = field(default_factory=list)  # the network's, listed once (not walked every step)
 
     @classmethod
     def begin(cls, ner: NerModel, train: Dataset, validation, config: TrainConfig, ctx: Context) -> "_Run":
@@ -161,7 +164,7 @@ class _Run:
         bf16 = use_bf16(config.precision, ner.device)
         table = WindowTable.build(windows).to(ner.device)
         return cls(ner, config, ctx, table, labelled, validation, optimizer, scheduler, ctx.wrap(ner.network), bf16,
-                   progress, best_state, run_id)  # fmt: skip
+                   progress, best_state, run_id, parameters=list(ner.network.parameters()))  # fmt: skip
 
     def train_epoch(self, epoch: int) -> EpochSums:
         """The epoch's optimizer steps (from where a resumed run stopped); its sums in this process."""
@@ -215,7 +218,8 @@ class _Run:
         inputs = batch.model_inputs(device, with_labels=weight > 0)
         if "labels" in inputs:  # the CRF's width, known here: the device need not tell it
             inputs["words"] = max(self.labelled[i] for i in rows)
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=self.bf16):
+        # No autocast context at all in fp32: entering a disabled one still costs time on every step.
+        with torch.autocast(device.type, dtype=torch.bfloat16) if self.bf16 else contextlib.nullcontext():
             out = self.trainer(**inputs)
         if not ctx.distributed:
             loss = out.loss
@@ -225,10 +229,11 @@ class _Run:
             loss = sum(p.sum() for p in network.parameters()) * 0.0
         loss.backward()
         if self.config.grad_clip:
-            torch.nn.utils.clip_grad_norm_(network.parameters(), self.config.grad_clip)
+            clip_gradients(self.parameters, self.config.grad_clip)
         self.optimizer.step()
         self.scheduler.step()
-        self.optimizer.zero_grad(set_to_none=True)
+        for p in self.parameters:  # optimizer.zero_grad(set_to_none=True), without its per-call bookkeeping
+            p.grad = None
         if mine:
             lengths = [self.table.lengths[i] for i in mine]
             running.add(loss, ctx.world_size, sum(lengths), len(mine) * (self.config.pad_to or max(lengths)))

@@ -1,0 +1,94 @@
+"""A linear-chain CRF's log partition function, with its gradient from forward-backward marginals.
+
+>>> import torch
+>>> em = torch.zeros(1, 2, 2, requires_grad=True)     # 1 row, 2 words, 2 tags, all scores 0
+>>> mask = torch.ones(1, 2, dtype=torch.bool)
+>>> zero = torch.zeros(2)
+>>> log_z = log_partition(em, mask, zero, zero, torch.zeros(2, 2))
+>>> round(float(log_z[0]), 4), round(float(torch.log(torch.tensor(4.0))), 4)   # 4 equally likely paths
+(1.3863, 1.3863)
+>>> log_z.sum().backward()
+>>> em.grad.tolist()                                  # the gradient is each word's tag marginal
+[[[0.5, 0.5], [0.5, 0.5]]]
+
+``log Z = log sum over all tag paths of exp(score)``, per row, for the CRF's negative
+log-likelihood. Autograd through the forward algorithm records every position's
+operations and replays them backwards: on a small model that loop cost as much as the
+transformer itself (benchmarks/overhead.py). Here the forward pass computes the forward
+(alpha) and backward (beta) log-scores in one loop over positions, both directions at
+once (a batch of twice the rows), under no autograd at all; the gradient is then the
+posterior marginals, all positions at once:
+
+- d log Z / d emission[t, j] = P(tag_t = j)
+- d log Z / d transition[i, j] = sum over t of P(tag_t-1 = i, tag_t = j)
+- d log Z / d start[j] = P(tag_0 = j), d log Z / d end[j] = P(last tag = j)
+
+Everything stays in log space (``logsumexp``), like the per-position algorithm it replaces,
+so no probability underflows; tests/modeling/test_partition.py checks value and gradients
+against that algorithm under autograd and against enumeration of every path.
+Rows are left-aligned (``mask`` marks each row's words); past a row's end the step is the
+identity (stay on the same tag at score 0), which carries alpha and beta through unchanged.
+"""
+
+from __future__ import annotations
+
+import torch
+
+__all__ = ["log_partition"]
+
+
+def log_partition(em, mask, start, end, transitions) -> torch.Tensor:
+    """log Z per row, (B,), for emissions ``em`` (B, W, T), left-aligned words ``mask`` (B, W) with W >= 1."""
+    return _LogPartition.apply(em, mask, start, end, transitions)
+
+
+def _steps(em: torch.Tensor, mask: torch.Tensor, transitions: torch.Tensor) -> torch.Tensor:
+    """Score of each move into positions 1..W-1, (B, W-1, T, T) [from, to]: transition plus the
+    emission of the tag moved to; past a row's end the identity (0 to stay, -inf to change)."""
+    n = transitions.shape[0]
+    stay = torch.full((n, n), float("-inf"), device=em.device, dtype=em.dtype).fill_diagonal_(0.0)
+    inside = mask[:, 1:, None, None]
+    return torch.where(inside, transitions + em[:, 1:].unsqueeze(2), stay)
+
+
+def _forward_backward(em, mask, start, end, transitions):
+    """alpha and beta (B, W, T), the steps (B, W-1, T, T) and log Z (B,)."""
+    rows, width, _ = em.shape
+    steps = _steps(em, mask, transitions)
+    # One loop for both directions: rows 0..B-1 run alpha forwards through the steps, rows
+    # B..2B-1 run beta backwards through the same steps transposed (and taken last first).
+    moves = torch.cat([steps, steps.transpose(2, 3).flip(1)])
+    state = torch.cat([start + em[:, 0], end.expand(rows, -1)])
+    states = [state]
+    for k in range(width - 1):
+        state = torch.logsumexp(state.unsqueeze(2) + moves[:, k], dim=1)
+        states.append(state)
+    both = torch.stack(states, dim=1)
+    alpha, beta = both[:rows], both[rows:].flip(1)
+    log_z = torch.logsumexp(alpha[:, -1] + end, dim=1)  # past a row's end alpha stays on its last word's
+    return alpha, beta, steps, log_z
+
+
+class _LogPartition(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, em, mask, start, end, transitions):
+        em = em.masked_fill(~mask.unsqueeze(-1), 0.0)  # whatever lies past a row's end takes no part
+        alpha, beta, steps, log_z = _forward_backward(em, mask, start, end, transitions)
+        ctx.save_for_backward(mask, end, alpha, beta, steps, log_z)
+        return log_z
+
+    @staticmethod
+    def backward(ctx, grad):
+        mask, end, alpha, beta, steps, log_z = ctx.saved_tensors
+        scale = grad.unsqueeze(1)  # (B, 1): each row's share of the loss
+        weight = mask.to(alpha.dtype) * scale  # (B, W)
+        node = torch.exp(alpha + beta - log_z[:, None, None])  # P(tag_t = j), (B, W, T)
+        g_em = node * weight.unsqueeze(-1)
+        g_start = (node[:, 0] * scale).sum(0)
+        g_end = (torch.exp(alpha[:, -1] + end - log_z[:, None]) * scale).sum(0)
+        g_trans = None  # one word per row: no transition took part (autograd leaves its gradient alone)
+        if steps.shape[1]:
+            # P(tag_t-1 = i, tag_t = j) for t = 1..W-1; the identity steps past a row's end give -inf: 0.
+            edge = torch.exp(alpha[:, :-1].unsqueeze(3) + steps + beta[:, 1:].unsqueeze(2) - log_z[:, None, None, None])
+            g_trans = (edge * weight[:, 1:, None, None]).sum((0, 1))
+        return g_em, None, g_start, g_end, g_trans
