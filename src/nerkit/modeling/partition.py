@@ -55,15 +55,31 @@ def _forward_backward(em, mask, start, end, transitions):
     """alpha and beta (B, W, T), the steps (B, W-1, T, T) and log Z (B,)."""
     rows, width, _ = em.shape
     steps = _steps(em, mask, transitions)
+    wide = torch.float32 if em.device.type == "mps" else torch.float64  # (MPS has no float64)
+    # The log-space matrix form: each step's scores less their largest, exponentiated, so a
+    # step is one small matrix product; the state is kept as probabilities that sum to 1 and
+    # a log scale. A step's sum is then at least e^-(spread of the transitions), far inside
+    # float64's range: nothing over- or underflows.
+    shift = steps.amax(dim=(2, 3), keepdim=True)  # (B, W-1, 1, 1)
+    factors = torch.exp((steps - shift).to(wide))
     # One loop for both directions: rows 0..B-1 run alpha forwards through the steps, rows
     # B..2B-1 run beta backwards through the same steps transposed (and taken last first).
-    moves = torch.cat([steps, steps.transpose(2, 3).flip(1)])
-    state = torch.cat([start + em[:, 0], end.expand(rows, -1)])
-    states = [state]
-    for k in range(width - 1):
-        state = torch.logsumexp(state.unsqueeze(2) + moves[:, k], dim=1)
-        states.append(state)
-    both = torch.stack(states, dim=1)
+    factors = torch.cat([factors.transpose(0, 1), factors.transpose(2, 3).flip(1).transpose(0, 1)], dim=1)
+    first = torch.cat([start + em[:, 0], end.expand(rows, -1)]).to(wide)  # (2B, T)
+    p = torch.softmax(first, dim=1).unsqueeze(1)  # (2B, 1, T)
+    probs, sums = [p], []
+    for factor in factors.unbind(0):
+        q = torch.bmm(p, factor)
+        total = q.sum(2, keepdim=True)
+        p = q / total
+        probs.append(p)
+        sums.append(total)
+    scale = torch.logsumexp(first, dim=1, keepdim=True)  # (2B, 1): log of the first state's sum
+    if sums:
+        shifts = shift.view(rows, width - 1)
+        step_scale = torch.cat(sums, dim=1).view(2 * rows, width - 1).log() + torch.cat([shifts, shifts.flip(1)])
+        scale = torch.cat([scale, scale + step_scale.cumsum(1)], dim=1)  # (2B, W)
+    both = (torch.cat(probs, dim=1).log() + scale.unsqueeze(-1)).to(em.dtype)
     alpha, beta = both[:rows], both[rows:].flip(1)
     log_z = torch.logsumexp(alpha[:, -1] + end, dim=1)  # past a row's end alpha stays on its last word's
     return alpha, beta, steps, log_z
