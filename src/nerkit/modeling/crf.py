@@ -86,9 +86,9 @@ class LinearChainCRF(torch.nn.Module):
         ``words``: the most labelled positions in a row, when the caller knows it (no read-back then).
         """
         select = labels != ignore
-        em, mask = _pack(logits.float(), select, words)
-        tags, _ = _pack(labels.unsqueeze(-1).float(), select, words)
-        tags = tags.squeeze(-1).long()
+        # Emissions and tags packed together (one scatter); tag ids are exact as floats.
+        both, mask = _pack(torch.cat([logits.float(), labels.unsqueeze(-1).float()], dim=-1), select, words)
+        em, tags = both[..., :-1], both[..., -1].long()
         has_words = mask[:, 0]  # windows with no word of their own add nothing
         first = torch.arange(em.shape[0], device=em.device)
         # The gold path's score, all positions at once.

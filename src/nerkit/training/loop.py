@@ -51,6 +51,7 @@ from .resume import EpochSums, Progress, log, run_identity, save_checkpoint, sta
 __all__ = ["fit"]
 
 CRF_LR_FACTOR = 100  # the CRF's learning rate relative to the encoder's
+FOLD_EVERY = 1024  # steps between additions of the losses kept on the device (each a read-back)
 SHOW_EVERY = 25  # steps between updates of the progress bar's loss (each reads a number back from the device)
 
 
@@ -303,19 +304,33 @@ class _Run:
 
 
 class _Running:
-    """An epoch's sums so far: the loss stays on the device (adding a number read back from a
-    GPU would make the host wait for every step); the piece counts are known on the host."""
+    """An epoch's sums so far: the losses stay on the device (adding a number read back from a
+    GPU would make the host wait for every step) and are added up when read; the piece counts
+    are known on the host."""
 
     def __init__(self, device: torch.device, start: EpochSums):
         # float64, like the Python floats it replaces: the epoch's loss is the same to the last digit.
-        dtype = torch.float32 if device.type == "mps" else torch.float64
-        self.loss = torch.tensor(start.loss, dtype=dtype, device=device)
+        self.dtype = torch.float32 if device.type == "mps" else torch.float64
+        self.loss, self.pending, self.world_size = start.loss, [], 1
         self.tokens, self.padded_tokens = start.tokens, start.padded_tokens
 
     def add(self, loss: torch.Tensor, world_size: int, tokens: int, padded_tokens: int) -> None:
-        self.loss += loss.detach().to(self.loss.dtype) / world_size
+        self.pending.append(loss.detach())  # no arithmetic on the step; nothing waits for the device
+        self.world_size = world_size
+        if len(self.pending) >= FOLD_EVERY:
+            self._fold()
         self.tokens += tokens
         self.padded_tokens += padded_tokens
 
     def read(self) -> EpochSums:
+        self._fold()
         return EpochSums(float(self.loss), self.tokens, self.padded_tokens)
+
+    def _fold(self) -> None:
+        if self.pending:
+            # Each loss widened and divided, then added one after another: the sums each step
+            # used to make, in the same order (one read-back for all of them).
+            losses = (torch.stack(self.pending).to(self.dtype) / self.world_size).tolist()
+            self.pending = []
+            for x in losses:
+                self.loss += x
