@@ -38,11 +38,11 @@ def _per_position_nll(crf, logits, labels):
     return ((log_z - gold - crf.end[last]) * mask[:, 0]).sum() / mask.sum().clamp_min(1)
 
 
-def _inputs(seed, rows=4, width=6, tags=4, lengths=(6, 3, 1, 0)):
+def _inputs(seed, rows=4, width=6, tags=4, lengths=(6, 3, 1, 0), scale=3.0, spread=1.0):
     g = torch.Generator().manual_seed(seed)
-    em = (torch.randn(rows, width, tags, generator=g) * 3).requires_grad_()
+    em = (torch.randn(rows, width, tags, generator=g) * scale).requires_grad_()
     mask = torch.arange(width)[None, :] < torch.tensor(lengths)[:, None]
-    params = [torch.randn(*s, generator=g).requires_grad_() for s in [(tags,), (tags,), (tags, tags)]]
+    params = [(torch.randn(*s, generator=g) * spread).requires_grad_() for s in [(tags,), (tags,), (tags, tags)]]
     return em, mask, params
 
 
@@ -52,18 +52,28 @@ def _grads(fn, em, params, weights):
     return value.detach(), grads
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_value_and_gradients_equal_the_per_position_algorithm(seed):
-    em, mask, params = _inputs(seed)
+@pytest.mark.parametrize(
+    "seed, scale, spread",
+    [(0, 3.0, 1.0), (1, 3.0, 1.0), (2, 3.0, 1.0), (6, 200.0, 1.0), (7, 3.0, 60.0), (8, 100.0, 100.0)],
+)  # the last three: confident logits far apart, transition scores far apart (nothing underflows)
+def test_value_and_gradients_equal_the_per_position_algorithm(seed, scale, spread):
+    em, mask, params = _inputs(seed, width=12, lengths=(12, 7, 1, 0), scale=scale, spread=spread)
     weights = torch.rand(em.shape[0], generator=torch.Generator().manual_seed(seed + 10)) + 0.5
     new, new_grads = _grads(lambda e, *p: log_partition(e, mask, *p), em, params, weights)
-    old, old_grads = _grads(
-        lambda e, *p: _per_position(e.masked_fill(~mask[..., None], 0), mask, *p), em, params, weights
-    )
-    torch.testing.assert_close(new, old, rtol=1e-5, atol=1e-5)
-    for a, b in zip(new_grads, old_grads):
-        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
+    assert new.dtype == em.dtype and all(g.dtype == em.dtype and torch.isfinite(g).all() for g in new_grads)
     assert new_grads[0][~mask].abs().sum() == 0  # past a row's end: no gradient
+
+    def old(e, *p):
+        return _per_position(e.masked_fill(~mask[..., None], 0), mask, *p)
+
+    # The per-position algorithm in float64 is the reference; in float32 it is what ran before.
+    wide = [x.detach().double().requires_grad_() for x in (em, *params)]
+    reference, reference_grads = _grads(old, wide[0], wide[1:], weights.double())
+    before, before_grads = _grads(old, em, params, weights)
+    torch.testing.assert_close(new.double(), reference, rtol=1e-6, atol=1e-5)
+    for ours, theirs, ref in zip(new_grads, before_grads, reference_grads):
+        torch.testing.assert_close(ours.double(), ref, rtol=1e-5, atol=1e-5)
+        assert (ours.double() - ref).abs().max() <= (theirs.double() - ref).abs().max() + 1e-6  # no less exact
 
 
 @pytest.mark.parametrize("seed", [3, 4])

@@ -18,9 +18,12 @@ it), so where a long sentence was cut into windows does not change its tags.
 
 The CRF is a part of :class:`nerkit.modeling.network.TokenClassifier` (so ``.to(device)``,
 the optimiser and ``state_dict`` see it) and is saved in ``nerkit.json`` (a few dozen
-numbers), so a plain transformers loader still reads the rest of the model. The ~80 lines here replace
-``pytorch-crf``, which would be one more dependency for the same algorithm, and which
-needs left-aligned masks that windows of word pieces do not have.
+numbers), so a plain transformers loader still reads the rest of the model. The lines here
+(and :mod:`nerkit.modeling.partition`) replace ``pytorch-crf``, which would be one more
+dependency for the same algorithm, and which needs left-aligned masks that windows of word
+pieces do not have. The likelihood's normaliser, log Z, and its gradient come from
+:func:`~nerkit.modeling.partition.log_partition`: one forward-backward pass without autograd,
+its gradient the tag marginals, so training does not record and replay a loop over positions.
 """
 
 from __future__ import annotations
@@ -71,9 +74,9 @@ class LinearChainCRF(torch.nn.Module):
 
     def _steps(self, mask: torch.Tensor) -> torch.Tensor:
         """Transition scores for every position of every row, (B, W, T, T): the CRF's inside a
-        row, and past its end an "identity" (0 to stay on the same tag, -inf to change), so the
-        forward algorithm and Viterbi carry a finished row through unchanged without a
-        per-position ``where``: one loop over positions for the whole batch, few operations each."""
+        row, and past its end an "identity" (0 to stay on the same tag, -inf to change), so
+        Viterbi carries a finished row through unchanged without a per-position ``where``: one
+        loop over positions for the whole batch, few operations each."""
         return torch.where(mask[:, :, None, None], self.transitions, self._stay(mask.device))
 
     def _stay(self, device) -> torch.Tensor:

@@ -14,20 +14,24 @@
 ``log Z = log sum over all tag paths of exp(score)``, per row, for the CRF's negative
 log-likelihood. Autograd through the forward algorithm records every position's
 operations and replays them backwards: on a small model that loop cost as much as the
-transformer itself (benchmarks/overhead.py). Here the forward pass computes the forward
-(alpha) and backward (beta) log-scores in one loop over positions, both directions at
-once (a batch of twice the rows), under no autograd at all; the gradient is then the
+transformer itself (benchmarks/overhead.py, RESULTS.md issue 11). Here the forward pass
+computes the forward (alpha) and backward (beta) scores in one loop over positions, both
+directions at once (a batch of twice the rows), with no autograd; the gradient is then the
 posterior marginals, all positions at once:
 
 - d log Z / d emission[t, j] = P(tag_t = j)
 - d log Z / d transition[i, j] = sum over t of P(tag_t-1 = i, tag_t = j)
 - d log Z / d start[j] = P(tag_0 = j), d log Z / d end[j] = P(last tag = j)
 
-Everything stays in log space (``logsumexp``), like the per-position algorithm it replaces,
-so no probability underflows; tests/modeling/test_partition.py checks value and gradients
-against that algorithm under autograd and against enumeration of every path.
-Rows are left-aligned (``mask`` marks each row's words); past a row's end the step is the
-identity (stay on the same tag at score 0), which carries alpha and beta through unchanged.
+Each position is one small matrix product (the log-space matrix form: a step's scores less
+their largest, exponentiated; the state kept as probabilities that sum to 1 plus a log
+scale), three operations instead of ``logsumexp``'s ten. It runs in float64 (float32 on MPS,
+which has none), where a step's sum, at least e^-(spread of the transition scores), cannot
+underflow; alpha, beta and the marginals are then taken back to log space. Value and
+gradients equal the per-position ``logsumexp`` algorithm under autograd and enumeration of
+every path (tests/modeling/test_partition.py). Rows are left-aligned (``mask`` marks each
+row's words); past a row's end the step is the identity (stay on the same tag at score 0),
+which carries alpha and beta through unchanged.
 """
 
 from __future__ import annotations
@@ -39,7 +43,8 @@ __all__ = ["log_partition"]
 
 def log_partition(em, mask, start, end, transitions) -> torch.Tensor:
     """log Z per row, (B,), for emissions ``em`` (B, W, T), left-aligned words ``mask`` (B, W) with W >= 1."""
-    return _LogPartition.apply(em, mask, start, end, transitions)
+    with torch.autocast(em.device.type, enabled=False):  # float32 in, whatever the caller's autocast
+        return _LogPartition.apply(em, mask, start, end, transitions)
 
 
 def _steps(em: torch.Tensor, mask: torch.Tensor, transitions: torch.Tensor) -> torch.Tensor:
@@ -52,14 +57,12 @@ def _steps(em: torch.Tensor, mask: torch.Tensor, transitions: torch.Tensor) -> t
 
 
 def _forward_backward(em, mask, start, end, transitions):
-    """alpha and beta (B, W, T), the steps (B, W-1, T, T) and log Z (B,)."""
+    """alpha and beta (B, W, T), the steps (B, W-1, T, T) and log Z (B,), all in the wide dtype."""
     rows, width, _ = em.shape
     steps = _steps(em, mask, transitions)
     wide = torch.float32 if em.device.type == "mps" else torch.float64  # (MPS has no float64)
-    # The log-space matrix form: each step's scores less their largest, exponentiated, so a
-    # step is one small matrix product; the state is kept as probabilities that sum to 1 and
-    # a log scale. A step's sum is then at least e^-(spread of the transitions), far inside
-    # float64's range: nothing over- or underflows.
+    # The log-space matrix form (see the module docstring): a step's sum is at least
+    # e^-(spread of the transition scores), far inside float64's range.
     shift = steps.amax(dim=(2, 3), keepdim=True)  # (B, W-1, 1, 1)
     factors = torch.exp((steps - shift).to(wide))
     # One loop for both directions: rows 0..B-1 run alpha forwards through the steps, rows
@@ -79,10 +82,11 @@ def _forward_backward(em, mask, start, end, transitions):
         shifts = shift.view(rows, width - 1)
         step_scale = torch.cat(sums, dim=1).view(2 * rows, width - 1).log() + torch.cat([shifts, shifts.flip(1)])
         scale = torch.cat([scale, scale + step_scale.cumsum(1)], dim=1)  # (2B, W)
-    both = (torch.cat(probs, dim=1).log() + scale.unsqueeze(-1)).to(em.dtype)
+    # Kept wide: alpha and beta grow with the sentence, and the marginals are differences of them.
+    both = torch.cat(probs, dim=1).log() + scale.unsqueeze(-1)
     alpha, beta = both[:rows], both[rows:].flip(1)
-    log_z = torch.logsumexp(alpha[:, -1] + end, dim=1)  # past a row's end alpha stays on its last word's
-    return alpha, beta, steps, log_z
+    log_z = torch.logsumexp(alpha[:, -1] + end.to(wide), dim=1)  # past a row's end alpha stays on its last word's
+    return alpha, beta, steps.to(wide), log_z
 
 
 class _LogPartition(torch.autograd.Function):
@@ -91,12 +95,12 @@ class _LogPartition(torch.autograd.Function):
         em = em.masked_fill(~mask.unsqueeze(-1), 0.0)  # whatever lies past a row's end takes no part
         alpha, beta, steps, log_z = _forward_backward(em, mask, start, end, transitions)
         ctx.save_for_backward(mask, end, alpha, beta, steps, log_z)
-        return log_z
+        return log_z.to(em.dtype)
 
     @staticmethod
     def backward(ctx, grad):
         mask, end, alpha, beta, steps, log_z = ctx.saved_tensors
-        scale = grad.unsqueeze(1)  # (B, 1): each row's share of the loss
+        scale = grad.to(alpha.dtype).unsqueeze(1)  # (B, 1): each row's share of the loss
         weight = mask.to(alpha.dtype) * scale  # (B, W)
         node = torch.exp(alpha + beta - log_z[:, None, None])  # P(tag_t = j), (B, W, T)
         g_em = node * weight.unsqueeze(-1)
@@ -106,5 +110,5 @@ class _LogPartition(torch.autograd.Function):
         if steps.shape[1]:
             # P(tag_t-1 = i, tag_t = j) for t = 1..W-1; the identity steps past a row's end give -inf: 0.
             edge = torch.exp(alpha[:, :-1].unsqueeze(3) + steps + beta[:, 1:].unsqueeze(2) - log_z[:, None, None, None])
-            g_trans = (edge * weight[:, 1:, None, None]).sum((0, 1))
-        return g_em, None, g_start, g_end, g_trans
+            g_trans = (edge * weight[:, 1:, None, None]).sum((0, 1)).to(grad.dtype)
+        return g_em.to(grad.dtype), None, g_start.to(grad.dtype), g_end.to(grad.dtype), g_trans
