@@ -25,11 +25,13 @@ posterior marginals, all positions at once:
 
 Each position is one small matrix product (the log-space matrix form: a step's scores less
 their largest, exponentiated; the state kept as probabilities that sum to 1 plus a log
-scale), three operations instead of ``logsumexp``'s ten. It runs in float64 (float32 on MPS,
-which has none), where a step's sum, at least e^-(spread of the transition scores), cannot
-underflow; alpha, beta and the marginals are then taken back to log space. Value and
-gradients equal the per-position ``logsumexp`` algorithm under autograd and enumeration of
-every path (tests/modeling/test_partition.py). Rows are left-aligned (``mask`` marks each
+scale), three operations instead of ``logsumexp``'s ten. It runs in float64, where a step's
+sum, at least e^-(spread of the transition scores), cannot underflow (on MPS, which has no
+float64, in float32: transition scores must then stay within about 80 of each other). alpha
+and beta are then taken back to log space, still float64, and the marginals computed from
+them. Value and gradients equal the per-position ``logsumexp`` algorithm under autograd to
+float noise, closer to its float64 result than its float32 one, and enumeration of every
+path (tests/modeling/test_partition.py). Rows are left-aligned (``mask`` marks each
 row's words); past a row's end the step is the identity (stay on the same tag at score 0),
 which carries alpha and beta through unchanged.
 """
