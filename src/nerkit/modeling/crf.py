@@ -18,9 +18,12 @@ it), so where a long sentence was cut into windows does not change its tags.
 
 The CRF is a part of :class:`nerkit.modeling.network.TokenClassifier` (so ``.to(device)``,
 the optimiser and ``state_dict`` see it) and is saved in ``nerkit.json`` (a few dozen
-numbers), so a plain transformers loader still reads the rest of the model. The ~80 lines here replace
-``pytorch-crf``, which would be one more dependency for the same algorithm, and which
-needs left-aligned masks that windows of word pieces do not have.
+numbers), so a plain transformers loader still reads the rest of the model. The lines here
+(and :mod:`nerkit.modeling.partition`) replace ``pytorch-crf``, which would be one more
+dependency for the same algorithm, and which needs left-aligned masks that windows of word
+pieces do not have. The likelihood's normaliser, log Z, and its gradient come from
+:func:`~nerkit.modeling.partition.log_partition`: one forward-backward pass without autograd,
+its gradient the tag marginals, so training does not record and replay a loop over positions.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
+
+from .partition import log_partition
 
 __all__ = ["LinearChainCRF"]
 
@@ -69,9 +74,9 @@ class LinearChainCRF(torch.nn.Module):
 
     def _steps(self, mask: torch.Tensor) -> torch.Tensor:
         """Transition scores for every position of every row, (B, W, T, T): the CRF's inside a
-        row, and past its end an "identity" (0 to stay on the same tag, -inf to change), so the
-        forward algorithm and Viterbi carry a finished row through unchanged without a
-        per-position ``where``: one loop over positions for the whole batch, few operations each."""
+        row, and past its end an "identity" (0 to stay on the same tag, -inf to change), so
+        Viterbi carries a finished row through unchanged without a per-position ``where``: one
+        loop over positions for the whole batch, few operations each."""
         return torch.where(mask[:, :, None, None], self.transitions, self._stay(mask.device))
 
     def _stay(self, device) -> torch.Tensor:
@@ -84,26 +89,19 @@ class LinearChainCRF(torch.nn.Module):
         ``words``: the most labelled positions in a row, when the caller knows it (no read-back then).
         """
         select = labels != ignore
-        em, mask = _pack(logits.float(), select, words)
-        tags, _ = _pack(labels.unsqueeze(-1).float(), select, words)
-        tags = tags.squeeze(-1).long()
+        # Emissions and tags packed together (one scatter); tag ids are exact as floats.
+        both, mask = _pack(torch.cat([logits.float(), labels.unsqueeze(-1).float()], dim=-1), select, words)
+        em, tags = both[..., :-1], both[..., -1].long()
         has_words = mask[:, 0]  # windows with no word of their own add nothing
         first = torch.arange(em.shape[0], device=em.device)
-        # The gold path's score, position by position: the same sums in the same order as ever.
+        # The gold path's score, all positions at once.
         emitted = em.gather(2, tags.unsqueeze(2)).squeeze(2)  # (B, W)
-        gold = self.start[tags[:, 0]] + emitted[:, 0]
-        stay = self._stay(em.device)
-        alpha = self.start + em[:, 0]
-        for t in range(1, em.shape[1]):
-            m = mask[:, t]
-            gold = gold + (self.transitions[tags[:, t - 1], tags[:, t]] + emitted[:, t]) * m
-            # Looked up per position (not all at once), so the transitions' gradient adds up
-            # in the order it always did: training results stay the same bit for bit.
-            step = torch.where(m[:, None, None], self.transitions, stay)
-            alpha = torch.logsumexp(alpha.unsqueeze(2) + step + em[:, t].unsqueeze(1), dim=1)
+        gold = self.start[tags[:, 0]] + (emitted * mask).sum(1)
+        if em.shape[1] > 1:  # (with one word per row the transitions take no part, as ever)
+            gold = gold + (self.transitions[tags[:, :-1], tags[:, 1:]] * mask[:, 1:]).sum(1)
         last = tags[first, (mask.sum(1) - 1).clamp_min(0)]
         gold = gold + self.end[last]
-        log_z = torch.logsumexp(alpha + self.end, dim=1)
+        log_z = log_partition(em, mask, self.start, self.end, self.transitions)
         return ((log_z - gold) * has_words).sum() / mask.sum().clamp_min(1)
 
     def viterbi(self, logits: torch.Tensor, select: torch.Tensor) -> torch.Tensor:

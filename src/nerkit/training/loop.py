@@ -25,12 +25,13 @@ gradient the one a single process computes on the whole batch. Only rank 0 write
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import random
 import sys
 import time
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 
 import torch
 
@@ -44,6 +45,7 @@ from ..evaluation.evaluate import evaluate
 from ..hardware import use_bf16
 from ..modeling.model import NerModel
 from ..parallel.group import Context, setup
+from .clipping import clip_gradients
 from .config import TrainConfig
 from .prepare import in_label_scheme, prepare_model
 from .resume import EpochSums, Progress, log, run_identity, save_checkpoint, start
@@ -51,6 +53,7 @@ from .resume import EpochSums, Progress, log, run_identity, save_checkpoint, sta
 __all__ = ["fit"]
 
 CRF_LR_FACTOR = 100  # the CRF's learning rate relative to the encoder's
+FOLD_EVERY = 1024  # steps between additions of the losses kept on the device (each a read-back)
 SHOW_EVERY = 25  # steps between updates of the progress bar's loss (each reads a number back from the device)
 
 
@@ -143,6 +146,7 @@ class _Run:
     best_state: dict | None
     run_id: dict | None
     steps: int = 0  # batches in an epoch
+    parameters: list = field(default_factory=list)  # the network's, listed once (not walked every step)
 
     @classmethod
     def begin(cls, ner: NerModel, train: Dataset, validation, config: TrainConfig, ctx: Context) -> "_Run":
@@ -178,7 +182,7 @@ class _Run:
         bf16 = use_bf16(config.precision, ner.device)
         table = WindowTable.build(windows).to(ner.device)
         return cls(ner, config, ctx, table, labelled, alone, validation, optimizer, scheduler, ctx.wrap(ner.network),
-                   bf16, progress, best_state, run_id)  # fmt: skip
+                   bf16, progress, best_state, run_id, parameters=list(ner.network.parameters()))  # fmt: skip
 
     def train_epoch(self, epoch: int) -> EpochSums:
         """The epoch's optimizer steps (from where a resumed run stopped); its sums in this process."""
@@ -240,7 +244,8 @@ class _Run:
         inputs = batch.model_inputs(device, with_labels=weight > 0)
         if "labels" in inputs:  # the CRF's width, known here: the device need not tell it
             inputs["words"] = max(self.labelled[i] for i in rows)
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=self.bf16):
+        # No autocast context at all in fp32: entering a disabled one still costs time on every step.
+        with torch.autocast(device.type, dtype=torch.bfloat16) if self.bf16 else contextlib.nullcontext():
             out = self.trainer(**inputs)
         if not ctx.distributed:
             loss = out.loss
@@ -250,10 +255,11 @@ class _Run:
             loss = sum(p.sum() for p in network.parameters()) * 0.0
         loss.backward()
         if self.config.grad_clip:
-            torch.nn.utils.clip_grad_norm_(network.parameters(), self.config.grad_clip)
+            clip_gradients(self.parameters, self.config.grad_clip)
         self.optimizer.step()
         self.scheduler.step()
-        self.optimizer.zero_grad(set_to_none=True)
+        for p in self.parameters:  # optimizer.zero_grad(set_to_none=True), without its per-call bookkeeping
+            p.grad = None
         if mine:
             lengths = [self.table.lengths[i] for i in mine]
             running.add(loss, ctx.world_size, sum(lengths), len(mine) * (self.config.pad_to or max(lengths)))
@@ -344,19 +350,33 @@ class _Run:
 
 
 class _Running:
-    """An epoch's sums so far: the loss stays on the device (adding a number read back from a
-    GPU would make the host wait for every step); the piece counts are known on the host."""
+    """An epoch's sums so far: the losses stay on the device (adding a number read back from a
+    GPU would make the host wait for every step) and are added up when read; the piece counts
+    are known on the host."""
 
     def __init__(self, device: torch.device, start: EpochSums):
         # float64, like the Python floats it replaces: the epoch's loss is the same to the last digit.
-        dtype = torch.float32 if device.type == "mps" else torch.float64
-        self.loss = torch.tensor(start.loss, dtype=dtype, device=device)
+        self.dtype = torch.float32 if device.type == "mps" else torch.float64
+        self.loss, self.pending, self.world_size = start.loss, [], 1
         self.tokens, self.padded_tokens = start.tokens, start.padded_tokens
 
     def add(self, loss: torch.Tensor, world_size: int, tokens: int, padded_tokens: int) -> None:
-        self.loss += loss.detach().to(self.loss.dtype) / world_size
+        self.pending.append(loss.detach())  # no arithmetic on the step; nothing waits for the device
+        self.world_size = world_size
+        if len(self.pending) >= FOLD_EVERY:
+            self._fold()
         self.tokens += tokens
         self.padded_tokens += padded_tokens
 
     def read(self) -> EpochSums:
+        self._fold()
         return EpochSums(float(self.loss), self.tokens, self.padded_tokens)
+
+    def _fold(self) -> None:
+        if self.pending:
+            # Each loss widened and divided, then added one after another: the sums each step
+            # used to make, in the same order (one read-back for all of them).
+            losses = (torch.stack(self.pending).to(self.dtype) / self.world_size).tolist()
+            self.pending = []
+            for x in losses:
+                self.loss += x
