@@ -53,6 +53,11 @@ ARMS: dict[str, dict] = {
     # Issue 14, rule 5: the mean of the last 3 epochs' weights, on top of what rule 2 leaves.
     "avg3": {"average_epochs": 3},
     "context-avg3": {"context": 24, "average_epochs": 3},
+    # Issue 14, rule 6: layer-wise learning-rate decay 0.9, on top of what rules 2 and 5 leave.
+    "ld09": {"layer_decay": 0.9},
+    "avg3-ld09": {"average_epochs": 3, "layer_decay": 0.9},
+    "context-ld09": {"context": 24, "layer_decay": 0.9},
+    "context-avg3-ld09": {"context": 24, "average_epochs": 3, "layer_decay": 0.9},
 }
 
 

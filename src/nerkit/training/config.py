@@ -46,6 +46,10 @@ class TrainConfig:
         default=0,
         metadata=flag("keep the mean of the weights at the ends of the last K epochs (0: the last weights)", type=int),
     )
+    layer_decay: float = field(
+        default=1.0,
+        metadata=flag("each layer below the top learns at this factor of the rate above it (1: all alike)", type=float),
+    )
     warmup: float = field(
         default=0.1, metadata=flag("fraction of all steps spent warming the learning rate up", type=float)
     )
@@ -124,6 +128,12 @@ class TrainConfig:
                 f"average_epochs must be from 0 to the {self.epochs} epochs, got {self.average_epochs!r}; "
                 "use e.g. --average-epochs 3"
             )
+        if (
+            isinstance(self.layer_decay, bool)
+            or not isinstance(self.layer_decay, (int, float))
+            or not (0 < self.layer_decay <= 1)
+        ):
+            raise ConfigError(f"layer_decay is a factor above 0 and at most 1, got {self.layer_decay!r}; use e.g. 0.9")
         if not 0 <= self.warmup < 1:
             raise ConfigError(f"warmup is a fraction of the steps in [0, 1), got {self.warmup}")
         if self.trailing not in TRAILING:

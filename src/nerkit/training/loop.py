@@ -29,6 +29,7 @@ import contextlib
 import copy
 import math
 import random
+import re
 import sys
 import time
 from dataclasses import dataclass, field, fields, replace
@@ -104,15 +105,31 @@ def _config(config: TrainConfig | None, options: dict) -> TrainConfig:
     return replace(config or TrainConfig(), **options)
 
 
+def _layer(name: str, layers: int) -> int:
+    """How deep a parameter sits: 0 for the embeddings, i + 1 for transformer layer i, above them the head."""
+    if "embeddings" in name:
+        return 0
+    found = re.search(r"\.layers?\.(\d+)\.", name)
+    return int(found.group(1)) + 1 if found else layers + 1
+
+
 def _optimizer(network, config: TrainConfig):
     # Weight decay on biases and LayerNorm weights only hurts; the usual BERT recipe skips them.
     crf = list(network.crf.parameters()) if network.crf is not None else []
     crf_ids = {id(p) for p in crf}
-    decay, no_decay = [], []
+    layers = int(getattr(network.config, "num_hidden_layers", 0) or 0)
+    grouped: dict[tuple[bool, int], list] = {}
     for name, p in network.named_parameters():
         if p.requires_grad and id(p) not in crf_ids:
-            (no_decay if p.ndim < 2 or "LayerNorm" in name or "layer_norm" in name else decay).append(p)
-    groups = [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+            no_decay = p.ndim < 2 or "LayerNorm" in name or "layer_norm" in name
+            # Without layer decay every encoder parameter shares one rate: two groups, as before it existed.
+            depth = _layer(name, layers) if config.layer_decay != 1.0 else layers + 1
+            grouped.setdefault((no_decay, depth), []).append(p)
+    groups = [
+        {"params": params, "weight_decay": 0.0 if no_decay else config.weight_decay,
+         "lr": config.lr * config.layer_decay ** (layers + 1 - depth)}
+        for (no_decay, depth), params in sorted(grouped.items())
+    ]  # fmt: skip
     if crf:
         # CRF scores start at zero and must move by whole units; at the encoder's learning
         # rate they would hardly leave it in a few hundred steps.
