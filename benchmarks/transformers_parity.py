@@ -11,6 +11,10 @@ the test side of the split the model was trained with (read from its ``nerkit.js
 recipe's 50/50 random split by sentence, seed 100, for ``nerkit train``'s defaults), and the
 script counts the words whose tags agree. It also scores both against the gold tags (seqeval
 micro F1), and checks that loading the model without ``trust_remote_code`` fails.
+Both read each test sentence alone (pre-split words are one sentence to the pipeline), so a
+model trained with document context is compared without it here; its context on raw text,
+where the pipeline reads a text's neighbouring sentences as nerkit does, is checked by
+tests/modeling/test_portable.py.
 
 ``--precision`` goes to both (default ``auto``: each uses the model's own option, bf16 where
 the CPU computes it natively); ``fp32`` compares exact arithmetic. A model saved by an older

@@ -68,9 +68,11 @@ def test_fit_and_evaluate_take_a_hf_dataset(tiny_data, tiny_model_dir, trained_t
         {"tokens": tiny_data.sentences, "ner_tags": [[tags.index(t) for t in s] for s in tiny_data.labels]},
         features=features,
     )
+    # A HF dataset without document ids is one document (its sentences are each other's context).
+    one_document = nerkit.Dataset(tiny_data.sentences, tiny_data.labels)
     assert (
         nerkit.evaluate(trained_tiny, hf, precision="fp32").to_dict()
-        == nerkit.evaluate(trained_tiny, tiny_data, precision="fp32").to_dict()
+        == nerkit.evaluate(trained_tiny, one_document, precision="fp32").to_dict()
     )
     model = nerkit.fit(hf, str(tiny_model_dir), epochs=1, batch_size=4, max_len=32, progress=False)
     assert sorted(model.label_map.tags) == sorted(nerkit.unique_labels(tiny_data))
@@ -90,7 +92,8 @@ def test_the_cli_reads_a_saved_dataset_and_its_splits(capsys, tmp_path, trained_
     datasets.DatasetDict({"train": hf, "test": hf.select(range(4))}).save_to_disk(tmp_path / "saved")
     base = ["evaluate", "--model", str(model_dir), "--precision", "fp32", "--json"]
     assert main([*base, "--data", f"{tmp_path / 'saved'}:test", "--hf-tokens", "words"]) == 0
-    scored = nerkit.evaluate(trained_tiny, tiny_data.select(range(4)), precision="fp32").to_dict()
+    first = tiny_data.select(range(4))
+    scored = nerkit.evaluate(trained_tiny, nerkit.Dataset(first.sentences, first.labels), precision="fp32").to_dict()
     printed = json.loads(capsys.readouterr().out)
     assert printed.pop("extra")["scored_sentences"] == 4  # what was scored is said (nerkit.evaluation.heldout)
     assert printed == {k: v for k, v in scored.items() if k != "extra"}

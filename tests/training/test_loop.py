@@ -97,7 +97,7 @@ def test_bf16_training_follows_fp32(tiny_model_dir, tiny_data):
 
 def test_context_dropout_of_one_trains_exactly_as_without_context(tiny_model_dir, tiny_data):
     opts = dict(epochs=2, batch_size=4, lr=1e-3, progress=False, max_len=32, precision="fp32")
-    plain = nerkit.fit(tiny_data, str(tiny_model_dir), **opts)
+    plain = nerkit.fit(tiny_data, str(tiny_model_dir), context=0, **opts)
     dropped = nerkit.fit(tiny_data, str(tiny_model_dir), context=8, context_dropout=1.0, **opts)
     read = nerkit.fit(tiny_data, str(tiny_model_dir), context=8, context_dropout=0.0, **opts)
     assert [r["tokens"] for r in dropped.history] == [r["tokens"] for r in plain.history]

@@ -37,7 +37,7 @@ CHILD = textwrap.dedent("""
         time.sleep(0.25)
         return collate(*a, **k)
     nerkit.training.loop.gather = slow_collate
-    data = nerkit.Dataset(args["sentences"], args["labels"])
+    data = nerkit.Dataset(args["sentences"], args["labels"], args["doc_ids"])
     nerkit.fit(data, args["model"], checkpoint_dir=args["dir"], checkpoint_every=3, **args["options"])
     print("finished")
 """)
@@ -53,6 +53,7 @@ def test_resume_after_kill_9_mid_epoch_gives_the_same_run(tmp_path, tiny_model_d
     args = {
         "sentences": tiny_data.sentences,
         "labels": tiny_data.labels,
+        "doc_ids": tiny_data.doc_ids,  # the same documents, so the same document context
         "model": str(tiny_model_dir),
         "dir": str(folder),
         "options": OPTIONS,

@@ -219,10 +219,11 @@ def _scored_side(args, model) -> Side:
 
 
 def cmd_evaluate(args) -> int:
-    options = InferenceOptions().updated(**given(args, InferenceOptions))  # checked before any work
+    overrides = given(args, InferenceOptions)
+    InferenceOptions().updated(**overrides)  # checked before any work
     model = load_model(args.model, backend=args.backend)
     side = _scored_side(args, model)
-    report = evaluate(model, side.data, mode=args.mode, options=options)
+    report = evaluate(model, side.data, mode=args.mode, **overrides)  # the model's own options, but those given
     report.extra.update(scored=side.description, scored_sentences=len(side.data), trained_on=side.trained_on)
     print(report.to_json() if args.json else f"{side.description}\n\n{report}")
     return 0
