@@ -139,7 +139,7 @@ def test_layer_decay_gives_each_layer_a_fraction_of_the_rate_above_it(tiny_model
     assert by_name["encoder.bert.encoder.layer.0.attention.self.query.bias"] == pytest.approx(2.5e-4)
     assert by_name["encoder.bert.embeddings.word_embeddings.weight"] == pytest.approx(1.25e-4)
     assert by_name["crf.transitions"] == pytest.approx(1e-3 * CRF_LR_FACTOR)
-    alike = _optimizer(network, TrainConfig(lr=1e-3)).param_groups
+    alike = _optimizer(network, TrainConfig(lr=1e-3, layer_decay=1.0)).param_groups
     assert len(alike) == 3 and {g["lr"] for g in alike[:2]} == {1e-3}  # decay, no decay, CRF
     with pytest.raises(ConfigError, match="layer_decay"):
         TrainConfig(layer_decay=0)
