@@ -58,6 +58,8 @@ ARMS: dict[str, dict] = {
     "avg3-ld09": {"average_epochs": 3, "layer_decay": 0.9},
     "context-ld09": {"context": 24, "layer_decay": 0.9},
     "context-avg3-ld09": {"context": 24, "average_epochs": 3, "layer_decay": 0.9},
+    # Issue 14, rule 7: the next smaller context when the whole default run exceeded 1.5x.
+    "context16-ld09": {"context": 16, "layer_decay": 0.9},
 }
 
 
