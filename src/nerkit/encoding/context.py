@@ -44,10 +44,11 @@ __all__ = [
     "surrounding",
 ]
 
-# Word pieces of context on each side of a sentence: the most of 16/24/32 within 1.4x one
-# epoch's time without context, kept because it raised 5-fold document-level cross-validation
-# of wikigold by +0.0085 F1, paired by fold, 4 folds of 5 (benchmarks/RESULTS.md, issue 14).
-DEFAULT_CONTEXT = 24
+# Word pieces of context on each side of a sentence. 24 (the most of 16/24/32 within 1.4x one
+# epoch's time on one thread) raised 5-fold document-level cross-validation of wikigold by
+# +0.0085 F1 paired by fold, but a whole default run took 1.52x on two threads; 16 (with layer
+# decay 0.9: +0.0080 paired, 4 folds of 5) keeps it within 1.5x (benchmarks/RESULTS.md, issue 14).
+DEFAULT_CONTEXT = 16
 # Share of training sentences shown without context in each epoch (Flair's FLERT default).
 DEFAULT_CONTEXT_DROPOUT = 0.5
 
