@@ -4,6 +4,7 @@ import argparse
 
 import pytest
 
+from cli_errors import error_line
 from nerkit.analysis.crossval import FoldPlan
 from nerkit.cli import build_parser, main
 from nerkit.cli.flags import add_flags, given
@@ -63,3 +64,28 @@ def test_a_bad_flag_is_one_line_and_exit_2(capsys, argv, named):
     assert stopped.value.code == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and named in err and "--help" in err, err
+
+
+@pytest.mark.parametrize(
+    "flags, named",
+    [
+        (["--context", "-1"], "context must be 0 (none) or more word pieces"),
+        (["--context-dropout", "2"], "context_dropout is a share of sentences from 0 to 1"),
+        (["--layer-decay", "0"], "layer_decay is a factor above 0 and at most 1"),
+        (["--average-epochs", "11"], "average_epochs must be from 0 to the 10 epochs"),
+    ],
+)
+def test_a_bad_context_or_schedule_value_is_one_line_and_writes_nothing(flags, named, capsys, tmp_path):
+    output = tmp_path / "model"
+    err = error_line(capsys, ["train", "--data", "wikigold", "--output", str(output), *flags])
+    assert named in err and "use e.g." in err
+    assert not output.exists() and not (tmp_path / "model.checkpoints").exists()
+
+
+def test_a_bad_context_at_prediction_is_one_line_and_keeps_the_output(model_dir, tmp_path, capsys):
+    text, output = tmp_path / "in.txt", tmp_path / "out.jsonl"
+    text.write_text("Obama visited Paris.\n")
+    output.write_text("an earlier result\n")
+    argv = ["predict", "--model", str(model_dir), "--input", str(text), "--output", str(output), "--context", "-2"]
+    assert "context must be 0 (none) or more word pieces" in error_line(capsys, argv)
+    assert output.read_text() == "an earlier result\n"

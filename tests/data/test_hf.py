@@ -59,15 +59,18 @@ def test_bad_datasets_are_refused_with_the_fix():
         nerkit.evaluate(None, [["Anna"]])
 
 
-def test_fit_and_evaluate_take_a_hf_dataset(tiny_data, tiny_model_dir, trained_tiny):
-    tags = sorted({t for s in tiny_data.labels for t in s})
+def _tiny_hf(data, tokens="tokens", tags="ner_tags"):
+    """``data`` as a HF dataset with ClassLabel tags, in columns named ``tokens`` and ``tags``."""
+    names = sorted({t for s in data.labels for t in s})
     features = datasets.Features(
-        {"tokens": datasets.List(datasets.Value("string")), "ner_tags": datasets.List(datasets.ClassLabel(names=tags))}
+        {tokens: datasets.List(datasets.Value("string")), tags: datasets.List(datasets.ClassLabel(names=names))}
     )
-    hf = datasets.Dataset.from_dict(
-        {"tokens": tiny_data.sentences, "ner_tags": [[tags.index(t) for t in s] for s in tiny_data.labels]},
-        features=features,
-    )
+    columns = {tokens: data.sentences, tags: [[names.index(t) for t in s] for s in data.labels]}
+    return datasets.Dataset.from_dict(columns, features=features)
+
+
+def test_fit_and_evaluate_take_a_hf_dataset(tiny_data, tiny_model_dir, trained_tiny):
+    hf = _tiny_hf(tiny_data)
     # A HF dataset without document ids is one document (its sentences are each other's context).
     one_document = nerkit.Dataset(tiny_data.sentences, tiny_data.labels)
     assert (
@@ -81,14 +84,7 @@ def test_fit_and_evaluate_take_a_hf_dataset(tiny_data, tiny_model_dir, trained_t
 def test_the_cli_reads_a_saved_dataset_and_its_splits(capsys, tmp_path, trained_tiny, tiny_data):
     model_dir = tmp_path / "model"
     trained_tiny.save(model_dir)
-    tags = sorted({t for s in tiny_data.labels for t in s})
-    features = datasets.Features(
-        {"words": datasets.List(datasets.Value("string")), "tags": datasets.List(datasets.ClassLabel(names=tags))}
-    )
-    hf = datasets.Dataset.from_dict(
-        {"words": tiny_data.sentences, "tags": [[tags.index(t) for t in s] for s in tiny_data.labels]},
-        features=features,
-    )
+    hf = _tiny_hf(tiny_data, tokens="words", tags="tags")
     datasets.DatasetDict({"train": hf, "test": hf.select(range(4))}).save_to_disk(tmp_path / "saved")
     base = ["evaluate", "--model", str(model_dir), "--precision", "fp32", "--json"]
     assert main([*base, "--data", f"{tmp_path / 'saved'}:test", "--hf-tokens", "words"]) == 0
