@@ -21,7 +21,8 @@ nothing, in the next. Within one document:
 1. **Vote.** Every entity whose exact words the model tagged with more than one type takes the
    type it got most often; a tie leaves each as the model tagged it.
 2. **Propagate.** Every other occurrence of such a word sequence whose words are all ``O``
-   gets that type, longest names first, never overlapping a word already tagged. Only names
+   gets that type (left to right, the longest name first at each word), never overlapping a
+   word already tagged. Only names
    that start with an upper-case letter spread, so a lower-case word the model once tagged
    does not take over every sentence that uses it.
 
@@ -76,18 +77,24 @@ def _document(sentences, out: list[list[str]], idx: list[int], scheme: str) -> N
         ranked = counts.most_common(2)
         if len(ranked) == 1 or ranked[0][1] > ranked[1][1]:
             chosen[name] = ranked[0][0]
-    spreading = sorted((n for n in chosen if n[0][:1].isupper()), key=len, reverse=True)
+    # Names that may spread, by their first word, longest first: a lookup per word rather
+    # than a scan per name keeps a long document (a whole file without -DOCSTART-) linear.
+    by_first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+    for name in sorted(chosen, key=len, reverse=True):
+        if name[0][:1].isupper():
+            by_first[name[0]].append(name)
     for i in idx:
         words = sentences[i]
         new = [(chosen.get(tuple(words[s:e]), kind), s, e) for kind, s, e in spans[i]]
         taken = [False] * len(words)
         for _, s, e in new:
             taken[s:e] = [True] * (e - s)
-        for name in spreading:
-            n = len(name)
-            for s in range(len(words) - n + 1):
-                if not any(taken[s : s + n]) and tuple(words[s : s + n]) == name:
-                    new.append((chosen[name], s, s + n))
-                    taken[s : s + n] = [True] * n
+        for s, word in enumerate(words):  # left to right, the longest name first at each word
+            for name in by_first.get(word, ()):
+                e = s + len(name)
+                if e <= len(words) and not any(taken[s:e]) and tuple(words[s:e]) == name:
+                    new.append((chosen[name], s, e))
+                    taken[s:e] = [True] * (e - s)
+                    break
         if new != spans[i]:
-            out[i] = spans_to_tags(new, len(words), scheme)
+            out[i] = spans_to_tags(sorted(new, key=lambda x: x[1]), len(words), scheme)
