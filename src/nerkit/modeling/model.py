@@ -38,7 +38,7 @@ from .card import REPORT_FILE, write_card
 from .options import InferenceOptions
 from .portable import write_portable
 
-__all__ = ["NerModel", "META_FILE", "FORMAT_VERSION", "read_meta", "holds_model", "check_save_target"]
+__all__ = ["NerModel", "META_FILE", "FORMAT_VERSION", "read_meta", "holds_model", "check_save_target", "check_model"]
 
 FORMAT_VERSION = 2  # 2: config.json of model_type nerkit with custom code (modeling/portable.py)
 META_FILE = "nerkit.json"
@@ -156,6 +156,17 @@ def _replace(directory: Path, new: Path) -> None:
 
 
 SAVED = [f.name for f in fields(NerModel) if "saved" in f.metadata]
+
+
+def check_model(model, where: str) -> "NerModel":
+    """``model`` if it is a NerModel; else a ModelError saying how to get one."""
+    if isinstance(model, NerModel):
+        return model
+    if isinstance(model, (str, os.PathLike)):
+        hint = f"load it first: nerkit.load_model({os.fspath(model)!r})"
+    else:
+        hint = "load one with nerkit.load_model('DIR') or train one with nerkit.fit(data)"
+    raise ModelError(f"{where} needs a NerModel, got a {type(model).__name__}; {hint}")
 
 
 def holds_model(directory: Path) -> bool:
