@@ -128,3 +128,23 @@ def test_bf16_prediction_loss_and_crf_tags_stay_close_to_fp32(trained_tiny, tiny
     assert nerkit.score(tiny_data.labels, bf16.tags).f1 == pytest.approx(
         nerkit.score(tiny_data.labels, fp32.tags).f1, abs=0.1
     )
+
+
+@pytest.mark.parametrize("device", ["gpu9", "", 3.5])
+def test_a_device_pytorch_does_not_know_is_one_line(device):
+    with pytest.raises(ConfigError, match="is not a device PyTorch knows; use e.g. 'cpu'"):
+        hardware.choose_device(device)
+
+
+def test_a_gpu_that_is_not_there_is_one_line(monkeypatch, trained_tiny, tmp_path):
+    # It was torch's AssertionError "Torch not compiled with CUDA enabled", after the model was read.
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ConfigError, match="asks for a GPU, but PyTorch sees none here"):
+        hardware.choose_device("cuda")
+    with pytest.raises(ConfigError, match="asks for a GPU"):
+        nerkit.load_model(trained_tiny.save(tmp_path / "m"), device="cuda:0")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    with pytest.raises(ConfigError, match="only 1 GPU"):
+        hardware.choose_device("cuda:3")
+    assert hardware.choose_device("cpu").type == "cpu"

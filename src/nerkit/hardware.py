@@ -56,7 +56,19 @@ def check_precision(precision: str) -> str:
 def choose_device(device: str | torch.device | None = None) -> torch.device:
     """The GPU when there is one, else the CPU (or what the caller asks for)."""
     if device is not None:
-        return torch.device(device)
+        try:
+            chosen = torch.device(device)
+        except (RuntimeError, TypeError):
+            raise ConfigError(
+                f"device {device!r} is not a device PyTorch knows; use e.g. 'cpu', 'cuda' or 'cuda:1'"
+            ) from None
+        if chosen.type == "cuda" and not torch.cuda.is_available():
+            raise ConfigError(f"device {device!r} asks for a GPU, but PyTorch sees none here; use 'cpu', or omit it")
+        if chosen.type == "cuda" and chosen.index is not None and chosen.index >= torch.cuda.device_count():
+            raise ConfigError(
+                f"device {device!r}: there are only {torch.cuda.device_count()} GPU(s), numbered from 0; use another"
+            )
+        return chosen
     if torch.cuda.is_available():
         return torch.device("cuda")
     return torch.device("cpu")

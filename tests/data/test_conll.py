@@ -132,6 +132,12 @@ def test_tag_column_zero_is_config_error(tmp_path):
         read_conll(write(tmp_path, "A O\n"), tag_column=0)
 
 
+@pytest.mark.parametrize("column", ["1", 1.0, True])
+def test_a_tag_column_that_is_no_index_is_config_error(tmp_path, column):
+    with pytest.raises(ConfigError, match="tag_column must be a column index"):
+        read_conll(write(tmp_path, "A O\n"), tag_column=column)
+
+
 def test_untagged_only_with_tag_column_none(tmp_path):
     path = write(tmp_path, "Anna\nsings\n\nRome\n")
     ds = read_conll(path, tag_column=None)

@@ -24,6 +24,19 @@ def test_dataset_select_and_validation():
         Dataset([["a"]], [["O"]], [0, 1])
 
 
+@pytest.mark.parametrize(
+    "sentences, match",
+    [
+        (None, "sentences must be a list of sentences.*got a NoneType"),
+        (["Paris is"], "sentence 0 is a str, not a list of words"),  # was "8 words but 2 tags"
+        ([["Paris", 5]], "sentence 0 word 1 is a int, not a str"),  # was a TypeError deep in the tokenizer
+    ],
+)
+def test_sentences_must_be_lists_of_words(sentences, match):
+    with pytest.raises(DataError, match=match):
+        Dataset(sentences, None)
+
+
 def test_unique_labels():
     ds = Dataset([["a", "b", "c"], ["d"]], [["I-PER", "O", "B-LOC"], ["B-LOC"]], [0, 0])
     assert unique_labels(ds) == ["O", "B-LOC", "I-PER"]

@@ -11,7 +11,7 @@ import pytest
 from nerkit.data import sources
 from nerkit.data.dataset import unique_labels
 from nerkit.data.sources import WIKIGOLD_ATTRIBUTION, load, wikigold, wikigold_license
-from nerkit.errors import DataError
+from nerkit.errors import ConfigError, DataError
 
 from .helpers import write
 
@@ -127,3 +127,15 @@ def test_load_url_http_error(tmp_path, no_proxy):
         server.shutdown()
         server.server_close()
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("source", [None, 5, ["wikigold"], b"wikigold"])
+def test_a_source_that_is_no_name_or_path_is_named(source):
+    with pytest.raises(DataError, match=f"cannot load a {type(source).__name__}: pass 'wikigold', a file path"):
+        load(source)
+
+
+def test_an_unknown_reading_option_is_named():
+    # It was a TypeError from ReadOptions.__init__.
+    with pytest.raises(ConfigError, match="unknown reading option.s. colour; known: data_format, hf_tokens, hf_tags"):
+        load("wikigold", colour="red")

@@ -111,6 +111,27 @@ def test_kfold_errors():
         kfold(Dataset([["a"], ["b"]], None), folds=3, by="sentence")
 
 
+@pytest.mark.parametrize("seed", ["1", -1, 1.5, None, 2**40])
+def test_a_bad_seed_is_named(seed):
+    # It was read by scikit-learn as "cannot split 8 sentences into two non-empty parts", or a ValueError.
+    ds = make_dataset(n_docs=3)
+    for call in (
+        lambda: split(ds, seed=seed),
+        lambda: validation_split(ds, seed=seed),
+        lambda: kfold(ds, folds=2, seed=seed),
+        lambda: subsample(ds, 0.5, seed=seed),
+    ):
+        with pytest.raises(ConfigError, match="seed .* must be a whole number from 0 to 4294967295"):
+            call()
+
+
+@pytest.mark.parametrize("data", [None, [["Paris"], ["Rome"]]])
+def test_data_that_is_not_a_dataset_is_named(data):
+    for call in (lambda: split(data), lambda: kfold(data, folds=2), lambda: subsample(data, 0.5)):
+        with pytest.raises(DataError, match="pass a nerkit Dataset"):
+            call()
+
+
 def test_validation_split_by_document_and_fallback():
     ds = make_dataset(n_docs=10)
     train, val = validation_split(ds, fraction=0.2, seed=5)

@@ -11,7 +11,7 @@ import nerkit
 from cli_errors import error_line
 from nerkit.cli import main
 from nerkit.data import Dataset, split, subsample
-from nerkit.errors import ConfigError
+from nerkit.errors import ConfigError, DataError
 from nerkit.evaluation.heldout import held_out, record_split
 
 
@@ -149,3 +149,8 @@ def test_an_old_model_without_a_record_is_scored_whole_and_says_so(tiny_conll, c
         "scored all of tiny.conll: 8 sentences (the model records no training data, "
         "so nerkit cannot tell whether it was trained on them)"
     )
+
+
+def test_data_that_is_not_a_dataset_is_named(trained_tiny):
+    with pytest.raises(DataError, match="cannot use a NoneType as data: pass a nerkit Dataset"):
+        held_out(trained_tiny, None)

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+import nerkit
 from nerkit.errors import DataError
 from nerkit.evaluation.scores import score
 
@@ -33,6 +34,13 @@ def test_strict_mode_is_named_and_differs_on_invalid_bio():
 def test_report_json_has_the_documented_keys():
     d = json.loads(score([["I-PER"]], [["I-PER"]]).to_json())
     assert {"f1", "precision", "recall", "per_type", "mode"} <= d.keys()
+
+
+def test_no_sentences_is_an_error_not_a_seqeval_type_error(trained_tiny):
+    with pytest.raises(DataError, match="no sentences to score"):
+        score([], [])
+    with pytest.raises(DataError, match="no sentences to score"):
+        nerkit.evaluate(trained_tiny, nerkit.Dataset([], []))
 
 
 def test_length_mismatch_is_an_error():

@@ -4,9 +4,11 @@ import importlib
 import random
 
 import numpy as np
+import pytest
 import torch
 
 import nerkit
+from nerkit.errors import ConfigError, DataError, ModelError
 from nerkit.inference.predict import predict_in_pieces
 
 # The module, not the function nerkit.inference re-exports under the same name.
@@ -138,3 +140,34 @@ def test_in_pieces_bounds_each_call_and_cuts_long_sentences(trained_tiny, tiny_d
     assert got.tags[1] == [t for part in expected for t in part]
     first = real(trained_tiny, [sentences[0][:4], sentences[0][4:]], precision="fp32").tags
     assert got.tags[0] == first[0] + first[1]
+
+
+@pytest.mark.parametrize(
+    "data, match",
+    [
+        (["Paris is lovely"], r"sentence 0 is a str, not a list of words.*Tagger"),  # was tagged letter by letter
+        ("Paris is lovely", r"got a str.*\[\['Paris', 'is', 'lovely'\]\]"),
+        (None, "got a NoneType"),
+        ([None], "sentence 0 is a NoneType"),
+        ([["Paris"], ["a", 2]], "sentence 1 word 1 is a int, not a str"),
+        ([[None]], "sentence 0 word 0 is a NoneType"),
+        ([[["Paris"]]], "sentence 0 word 0 is a list"),
+    ],
+)
+def test_data_that_is_not_sentences_of_words_is_one_clear_error(trained_tiny, data, match):
+    with pytest.raises(DataError, match=match):
+        nerkit.predict(trained_tiny, data)
+    assert nerkit.predict(trained_tiny, (w for w in [("Paris", ".")])).tags[0][0] == "I-LOC"  # any iterables do
+
+
+def test_a_model_or_options_of_the_wrong_kind_are_refused(trained_tiny, tiny_data, tmp_path):
+    with pytest.raises(ModelError, match="predict.. needs a NerModel, got a NoneType; load one with"):
+        nerkit.predict(None, [["Paris"]])
+    with pytest.raises(ModelError, match=r"got a str; load it first: nerkit.load_model\('runs/m'\)"):
+        nerkit.predict("runs/m", [["Paris"]])
+    with pytest.raises(ModelError, match="needs a NerModel"):
+        nerkit.evaluate(None, tiny_data)
+    with pytest.raises(ConfigError, match=r"options= takes an InferenceOptions, got a dict"):
+        nerkit.predict(trained_tiny, [["Paris"]], options={"stride": 8})
+    with pytest.raises(ConfigError, match="max_tokens must be a whole number"):
+        nerkit.predict(trained_tiny, [["Paris"]], max_tokens=True)

@@ -173,6 +173,23 @@ def test_bad_input_names_the_problem(tagger, tmp_path):
         Tagger.load(tmp_path / "no-model")
 
 
+def test_a_tagger_needs_a_model_and_lists_where_lists_are_due(tagger, tmp_path):
+    with pytest.raises(ModelError, match="Tagger needs a NerModel, got a NoneType"):
+        Tagger(None)
+    with pytest.raises(ModelError, match=r"load it first: nerkit.load_model\('runs/m'\)"):
+        Tagger("runs/m")
+    with pytest.raises(ConfigError, match="options= takes an InferenceOptions"):
+        Tagger(tagger.model, options={"stride": 8})
+    # A str where a list is due was tagged one character at a time (five texts, or words, for "Paris").
+    with pytest.raises(DataError, match=r"tag_texts\(\) takes a list of texts, got a str; .*tag_texts\(\[text\]\)"):
+        tagger.tag_texts("Paris")
+    with pytest.raises(DataError, match="sentence 0 is a str, not a list of words"):
+        tagger.tag_words(["Paris", "is"])
+    with pytest.raises(DataError, match="got a NoneType"):
+        tagger.tag_words(None)
+    assert tagger.tag_texts(["Paris"]) == [tagger("Paris")]
+
+
 def test_load_and_labels(trained_tiny, tmp_path):
     trained_tiny.save(tmp_path / "m")
     loaded = Tagger.load(tmp_path / "m", batch_size=8)

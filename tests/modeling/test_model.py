@@ -7,7 +7,7 @@ import torch
 from transformers import AutoModelForTokenClassification
 
 import nerkit
-from nerkit.errors import ModelError
+from nerkit.errors import ConfigError, ModelError
 from nerkit.modeling.store import load_model
 
 
@@ -39,3 +39,24 @@ def test_save_refuses_to_overwrite_without_permission(trained_tiny, tmp_path):
         trained_tiny.save(tmp_path / "m")
     trained_tiny.save(tmp_path / "m", overwrite=True)
     assert load_model(tmp_path / "m").label_map == trained_tiny.label_map
+
+
+def test_save_never_replaces_a_file_or_a_folder_of_other_files(trained_tiny, tmp_path):
+    # Saving replaces the whole folder: a data file or a folder of the user's files there must be
+    # refused with one line, and left as it was (it used to be moved aside and deleted).
+    data = tmp_path / "train.conll"
+    data.write_text("Paris I-LOC\n")
+    with pytest.raises(ConfigError, match="is a file; give a folder"):
+        trained_tiny.save(data)
+    assert data.read_text() == "Paris I-LOC\n"
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "todo.txt").write_text("keep me")
+    with pytest.raises(ConfigError, match=r"holds other files \(todo.txt\).*choose a new or empty folder"):
+        trained_tiny.save(folder, overwrite=True)
+    assert (folder / "todo.txt").read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes", "train.conll"]  # no temporaries left
+    with pytest.raises(ConfigError, match="takes a folder path"):
+        trained_tiny.save(None)
+    (tmp_path / "empty").mkdir()
+    assert load_model(trained_tiny.save(tmp_path / "empty")).label_map == trained_tiny.label_map

@@ -28,3 +28,9 @@ def test_presets_and_embedded_resolve():
     assert resolve_source("bert-base-cased") == "bert-base-cased"
     assert resolve_source(None) == str(embedded_model_dir())
     assert (embedded_model_dir() / "config.json").exists()
+
+
+@pytest.mark.parametrize("directory", [None, 5])
+def test_load_model_needs_a_path(directory):
+    with pytest.raises(ModelError, match="takes a model folder's path"):
+        load_model(directory)

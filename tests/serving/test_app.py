@@ -71,10 +71,14 @@ def _bad_requests():
         ("texts over the limit together", {"json": {"texts": [long[:300], long[:300]]}}, 413, ["500", "600"]),
         ("body over the byte limit", {"content": b'{"text": "' + b"a" * 80_000 + b'"}'}, 413, ["bytes"]),
         ("malformed JSON", {"content": b'{"text": "Obama'}, 422, ["JSON"]),
-        ("not an object", {"content": b'["Obama"]'}, 422, []),
-        ("a mistyped field", {"json": {"text": 5}}, 422, ["text"]),
-        ("a mistyped list item", {"json": {"texts": ["ok", 5]}}, 422, ["texts"]),
-        ("an unknown field", {"json": {"txt": "Obama"}}, 422, ["txt"]),
+        # pydantic's "Input should be a valid dictionary or instance of EntitiesRequest" named no fix
+        ("not an object", {"content": b'["Obama"]'}, 422, ["must be a JSON object", '{\\"text\\"']),
+        ("null", {"content": b"null"}, 422, ["must be a JSON object"]),
+        ("a mistyped field", {"json": {"text": 5}}, 422, ["text must be a string", '{\\"texts\\"']),
+        ("texts a string", {"json": {"texts": "Obama"}}, 422, ["texts must be a list of strings"]),
+        ("a mistyped list item", {"json": {"texts": ["ok", 5]}}, 422, ["texts", "each of texts must be a string"]),
+        ("an unknown field", {"json": {"txt": "Obama"}}, 422, ["unknown field 'txt'", "no other fields"]),
+        ("an option", {"json": {"text": "Obama", "threshold": 0.5}}, 422, ["unknown field 'threshold'"]),
         ("no field", {"json": {}}, 422, ["'text'", "'texts'"]),
         ("both fields", {"json": {"text": "a", "texts": ["b"]}}, 422, ["'text'", "'texts'"]),
         ("not UTF-8", {"content": b'{"text": "Ob\xe4ma"}'}, 400, ["UTF-8"]),
@@ -91,6 +95,23 @@ def test_bad_requests_get_a_status_and_a_message_and_the_server_carries_on(clien
         assert word in message
     if status == 422:
         assert all(d["loc"][0] == "body" and d["msg"] for d in r.json()["detail"])
+    ok = client.post("/entities", json={"text": "Obama visited Paris."})
+    assert ok.status_code == 200 and ok.json()["entities"]
+
+
+@pytest.mark.parametrize(
+    "method, path, status",
+    [("GET", "/nope", 404), ("POST", "/metrics", 404), ("GET", "/entities", 405), ("DELETE", "/health", 405)],
+)
+def test_a_wrong_path_or_method_names_the_routes_and_the_server_carries_on(client, method, path, status):
+    # They answered a bare "Not Found" / "Method Not Allowed".
+    kw = {"json": {"text": "Obama"}} if method == "POST" else {}
+    r = client.request(method, path, **kw)
+    assert r.status_code == status
+    detail = r.json()["detail"]
+    assert path in detail and "POST /entities" in detail and "GET /health" in detail
+    if status == 405:
+        assert method in detail and r.headers["allow"] == ("POST" if path == "/entities" else "GET")
     ok = client.post("/entities", json={"text": "Obama visited Paris."})
     assert ok.status_code == 200 and ok.json()["entities"]
 

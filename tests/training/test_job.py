@@ -28,6 +28,13 @@ def test_an_output_holding_a_model_is_kept_unless_overwrite(trained_tiny, tmp_pa
     TrainJob(data="wikigold", output=str(tmp_path / "m"), overwrite=True)
 
 
+def test_an_output_holding_other_files_is_refused_before_training(tmp_path):
+    (tmp_path / "notes.txt").write_text("keep me")
+    with pytest.raises(ConfigError, match="holds other files .*choose a new or empty folder"):
+        TrainJob(data="wikigold", output=str(tmp_path), overwrite=True)
+    assert (tmp_path / "notes.txt").read_text() == "keep me"
+
+
 def test_the_job_puts_checkpoints_beside_the_output_and_quick_means_one_epoch(tmp_path):
     job = TrainJob(data="wikigold", output=str(tmp_path / "m"), quick=True)
     config = job.train_config(epochs=5, resume=True)  # --resume alone finds OUTPUT.checkpoints

@@ -72,6 +72,10 @@ def read_conll(
     ``tag_column=None`` reads untagged text (``labels=None``). Blank lines end
     sentences and ``-DOCSTART-`` lines start a new document.
     """
+    if tag_column is not None and (isinstance(tag_column, bool) or not isinstance(tag_column, int)):
+        raise ConfigError(
+            f"tag_column must be a column index (a whole number; -1 for the last) or None, got {tag_column!r}"
+        )
     if tag_column == 0:
         raise ConfigError(
             "tag_column=0 is the word column; pass the tag's column index "

@@ -9,12 +9,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ..errors import DataError
 
-__all__ = ["Dataset", "unique_labels"]
+__all__ = ["Dataset", "unique_labels", "check_sentences"]
+
+
+def check_sentences(sentences, what: str = "sentences") -> list[list[str]]:
+    """``sentences`` as lists of words, each a str; else a DataError naming the first bad item.
+
+    A str where a sentence should be (``["Paris is lovely"]``) is refused: it would be read as
+    one word per character.
+    """
+    if isinstance(sentences, (str, bytes)) or not isinstance(sentences, Iterable):
+        raise DataError(
+            f"{what} must be a list of sentences, each a list of words (str), got a {type(sentences).__name__}; "
+            "e.g. [['Paris', 'is', 'lovely']] (for raw text use nerkit.Tagger(model)(text))"
+        )
+    result = []
+    for i, sentence in enumerate(sentences):
+        if isinstance(sentence, (str, bytes)) or not isinstance(sentence, Iterable):
+            raise DataError(
+                f"sentence {i} is a {type(sentence).__name__}, not a list of words; split it into words, "
+                "e.g. ['Paris', 'is', 'lovely'] (for raw text use nerkit.Tagger(model)(text))"
+            )
+        words = sentence if isinstance(sentence, list) else list(sentence)
+        if not all(isinstance(w, str) for w in words):
+            j, bad = next((j, w) for j, w in enumerate(words) if not isinstance(w, str))
+            raise DataError(f"sentence {i} word {j} is a {type(bad).__name__}, not a str; pass strings")
+        result.append(words)
+    return result
 
 
 @dataclass
@@ -31,6 +57,7 @@ class Dataset:
     positions: list[int] = None  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
+        check_sentences(self.sentences, f"dataset {self.name!r}: sentences")
         if self.doc_ids is None:
             self.doc_ids = [0] * len(self.sentences)
         if self.positions is None:

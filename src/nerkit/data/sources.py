@@ -22,10 +22,11 @@ import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
+from dataclasses import fields
 from importlib import resources
 from pathlib import Path
 
-from ..errors import DataError
+from ..errors import ConfigError, DataError
 from .conll import TAG_COLUMN, read_conll
 from .dataset import Dataset
 from .formats import ReadOptions, read_data
@@ -104,9 +105,17 @@ def load(source="wikigold", tag_column: int | None = TAG_COLUMN, cache_dir=None,
     A path is CoNLL, a span file of an annotation tool or a saved Hugging Face dataset
     (:mod:`nerkit.data.formats`); ``options`` are :class:`~nerkit.data.formats.ReadOptions` fields.
     """
+    known = [f.name for f in fields(ReadOptions)]
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise ConfigError(f"unknown reading option(s) {', '.join(unknown)}; known: {', '.join(known)}")
     reading = ReadOptions(**options)
     if is_hf(source):
         return from_hf(source, reading.hf_tokens, reading.hf_tags)
+    if not isinstance(source, (str, os.PathLike)):
+        raise DataError(
+            f"cannot load a {type(source).__name__}: pass 'wikigold', a file path, a URL or a datasets.Dataset"
+        )
     src = os.fspath(source)
     if src == "wikigold":
         return wikigold()

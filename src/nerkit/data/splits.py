@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import ConfigError, DataError
 from .dataset import Dataset
+from .formats import as_dataset
 
 __all__ = [
     "DEFAULT_SEED",
@@ -28,6 +29,7 @@ __all__ = [
     "kfold",
     "subsample",
     "check_fraction",
+    "check_seed",
 ]
 
 DEFAULT_SEED = 100  # the recipe's random_state, for splits and training alike
@@ -40,6 +42,18 @@ def check_fraction(value, option: str) -> float:
         raise ConfigError(f"{option} must be between 0 and 1 (exclusive), got {value}")
     # float() matters: sklearn reads an int test_size as a count, not a fraction.
     return float(value)
+
+
+MAX_SEED = 2**32 - 1  # numpy's and scikit-learn's random states take seeds up to this
+
+
+def check_seed(seed, option: str = "seed") -> int:
+    """``seed`` as a whole number from 0 to :data:`MAX_SEED`; else a ConfigError (not scikit-learn's or torch's)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed <= MAX_SEED:
+        raise ConfigError(
+            f"{option} must be a whole number from 0 to {MAX_SEED}, got {seed!r}; use e.g. {DEFAULT_SEED}"
+        )
+    return int(seed)
 
 
 def _check_by(by: str) -> None:
@@ -89,7 +103,7 @@ def split(
     fraction of documents.
     """
     fraction = check_fraction(test_fraction, "--test-fraction")
-    return _split(dataset, fraction, seed, by, "test")
+    return _split(as_dataset(dataset), fraction, check_seed(seed, "seed (--seed)"), by, "test")
 
 
 def validation_split(
@@ -97,6 +111,7 @@ def validation_split(
 ) -> tuple[Dataset, Dataset]:
     """Carve (train, validation) from training data; by sentence if only one document."""
     frac = check_fraction(fraction, "--validation")
+    dataset, seed = as_dataset(dataset), check_seed(seed, "seed (--seed)")
     _check_by(by)
     if by == "document" and dataset.n_documents < 2:
         by = "sentence"
@@ -109,6 +124,7 @@ def kfold(
     """(train, test) for each of ``folds`` folds; every sentence is tested exactly once."""
     from sklearn.model_selection import KFold
 
+    dataset, seed = as_dataset(dataset), check_seed(seed, "seed (--seed)")
     _check_by(by)
     if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
         raise ConfigError(f"--folds must be a whole number of at least 2, got {folds}")
@@ -135,6 +151,7 @@ def subsample(dataset: Dataset, fraction: float, seed: int = DEFAULT_SEED) -> Da
     number = isinstance(fraction, (int, float)) and not isinstance(fraction, bool)
     if not number or not 0 < fraction <= 1:
         raise ConfigError(f"subsample fraction must be above 0 and at most 1, got {fraction}")
+    dataset, seed = as_dataset(dataset), check_seed(seed, "seed (--seed)")
     n = len(dataset)
     k = min(n, max(1, round(fraction * n)))
     chosen = np.random.RandomState(seed).choice(n, size=k, replace=False)

@@ -36,6 +36,7 @@ from pathlib import Path
 
 from ..data.dataset import Dataset
 from ..data.fingerprint import fingerprint
+from ..data.formats import as_dataset
 from ..data.splits import DEFAULT_SEED, DEFAULT_TEST_FRACTION, SPLIT_BY, split, subsample
 from ..errors import ConfigError, DataError
 
@@ -196,6 +197,7 @@ def held_out(
     """
     if all and any(v is not None for v in (test_fraction, seed, split_by)):
         raise ConfigError("--all scores all of --data; drop --test-fraction/--seed/--split-by, or drop --all")
+    data = as_dataset(data)
     if data.labels is None:
         raise DataError(f"{data.name or 'the data'} has no tags to score against; give a file with a tag column")
     asked = {"test_fraction": test_fraction, "seed": seed, "split_by": split_by}

@@ -82,6 +82,8 @@ def score(
     from seqeval.metrics import classification_report
 
     check_mode(mode)
+    if not gold:  # seqeval has nothing to divide by
+        raise DataError("there are no sentences to score; give data with at least one tagged sentence")
     if len(gold) != len(predicted):
         raise DataError(f"{len(gold)} gold sentences but {len(predicted)} predicted ones")
     for i, (g, p) in enumerate(zip(gold, predicted)):

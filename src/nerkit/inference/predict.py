@@ -30,13 +30,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ..data.dataset import Dataset
+from ..data.dataset import Dataset, check_sentences
 from ..encoding.batches import WindowTable, gather, sorted_batches
 from ..encoding.context import Surrounding, surrounding
 from ..encoding.windows import IGNORE, encode
 from ..hardware import use_bf16
 from ..labels import convert_scheme
-from ..modeling.model import NerModel
+from ..modeling.model import NerModel, check_model
 from ..modeling.options import InferenceOptions
 from ..text.sentences import MAX_SENTENCE_WORDS
 
@@ -82,13 +82,14 @@ def predict(
     (``batch_size``, ``max_tokens``, ``stride``, ``precision``, ``context``) applied to
     ``options`` (default: the model's own).
     """
-    options = (options or model.inference).updated(**overrides)
+    model = check_model(model, "predict()")
+    options = InferenceOptions.given(options, model.inference).updated(**overrides)
     if isinstance(data, Dataset):
         sentences, gold = data.sentences, data.labels
         if surroundings is None:
             surroundings = surrounding(sentences, data.doc_ids, options.context, data.positions)
     else:
-        sentences, gold = [list(s) for s in data], None
+        sentences, gold = [list(s) for s in check_sentences(data, "predict()'s data")], None
     if not sentences:
         return Prediction(tags=[], scores=[], probabilities=[] if probabilities else None)
     # A model trained in another scheme than the data's (TrainConfig.scheme) sees gold tags

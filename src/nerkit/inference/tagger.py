@@ -36,11 +36,12 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
+from ..data.dataset import check_sentences
 from ..encoding.context import surrounding
 from ..encoding.windows import LONE_SURROGATE
 from ..errors import DataError
 from ..labels import entity_type
-from ..modeling.model import NerModel
+from ..modeling.model import NerModel, check_model
 from ..modeling.options import InferenceOptions
 from ..modeling.store import BACKENDS, load_model
 from ..text.entities import entities_from_word_tags, word_entities
@@ -62,8 +63,8 @@ class Tagger:
     def __init__(
         self, model: NerModel, options: InferenceOptions | None = None, sentences: bool = True, **overrides
     ) -> None:
-        self.model = model
-        self.options = (options or model.inference).updated(**overrides)
+        self.model = check_model(model, "Tagger")
+        self.options = InferenceOptions.given(options, self.model.inference).updated(**overrides)
         self.sentences = sentences
 
     @classmethod
@@ -102,6 +103,11 @@ class Tagger:
 
     def tag_texts(self, texts: Sequence[str]) -> list[list[dict]]:
         """Entities for each raw text, in order; an empty text has none."""
+        if isinstance(texts, str) or not isinstance(texts, Sequence):
+            raise DataError(
+                f"tag_texts() takes a list of texts, got a {type(texts).__name__}; "
+                "for one text call tag_texts([text]) or tagger(text)"
+            )
         for i, text in enumerate(texts):
             if not isinstance(text, str):
                 raise DataError(f"text {i} is a {type(text).__name__}, not a str; pass strings")
@@ -120,10 +126,7 @@ class Tagger:
 
     def tag_words(self, sentences: Sequence[Sequence[str]]) -> list[list[dict]]:
         """Entities for each pre-split sentence; offsets index ``" ".join(words)``."""
-        for i, sentence in enumerate(sentences):
-            for j, word in enumerate(sentence):
-                if not isinstance(word, str):
-                    raise DataError(f"sentence {i} word {j} is a {type(word).__name__}, not a str; pass strings")
+        sentences = check_sentences(sentences, "tag_words()'s sentences")
         return [
             word_entities(words, tags, scores)[1] for words, tags, scores in zip(sentences, *self._predict(sentences))
         ]

@@ -31,14 +31,14 @@ from typing import Any
 
 import torch
 
-from ..errors import ModelError
+from ..errors import ConfigError, ModelError
 from ..labels import LabelMap
-from ..outputs import done_with, temp_dir, temp_path
+from ..outputs import check_output_dir, done_with, temp_dir, temp_path
 from .card import REPORT_FILE, write_card
 from .options import InferenceOptions
 from .portable import write_portable
 
-__all__ = ["NerModel", "META_FILE", "FORMAT_VERSION", "read_meta", "holds_model"]
+__all__ = ["NerModel", "META_FILE", "FORMAT_VERSION", "read_meta", "holds_model", "check_save_target", "check_model"]
 
 FORMAT_VERSION = 2  # 2: config.json of model_type nerkit with custom code (modeling/portable.py)
 META_FILE = "nerkit.json"
@@ -127,11 +127,7 @@ class NerModel:
         and into the model card; see :func:`nerkit.modeling.card.write_card` for a card
         the user edited.
         """
-        directory = Path(directory)
-        if holds_model(directory) and not overwrite:
-            raise ModelError(
-                f"{directory} already holds a model; pass --overwrite (overwrite=True) or choose another --output"
-            )
+        directory = check_save_target(directory, overwrite)
         tmp = temp_dir(directory)  # beside it, so the rename stays on one file system; stale ones removed
         try:
             write_portable(tmp, self)
@@ -162,8 +158,41 @@ def _replace(directory: Path, new: Path) -> None:
 SAVED = [f.name for f in fields(NerModel) if "saved" in f.metadata]
 
 
+def check_model(model, where: str) -> "NerModel":
+    """``model`` if it is a NerModel; else a ModelError saying how to get one."""
+    if isinstance(model, NerModel):
+        return model
+    if isinstance(model, (str, os.PathLike)):
+        hint = f"load it first: nerkit.load_model({os.fspath(model)!r})"
+    else:
+        hint = "load one with nerkit.load_model('DIR') or train one with nerkit.fit(data)"
+    raise ModelError(f"{where} needs a NerModel, got a {type(model).__name__}; {hint}")
+
+
 def holds_model(directory: Path) -> bool:
     return directory.is_dir() and any((directory / f).exists() for f in (META_FILE, "config.json", "model.safetensors"))
+
+
+def check_save_target(directory, overwrite: bool = False) -> Path:
+    """``directory`` as a folder a model may be saved to: new, empty, or a model (with ``overwrite``).
+
+    Saving replaces the whole folder, so a file or a folder of other files there is refused,
+    never thrown away.
+    """
+    if not isinstance(directory, (str, os.PathLike)):
+        raise ConfigError(f"save() takes a folder path (str or Path), got a {type(directory).__name__}")
+    directory = check_output_dir(directory)
+    if holds_model(directory):
+        if not overwrite:
+            raise ModelError(
+                f"{directory} already holds a model; pass --overwrite (overwrite=True) or choose another --output"
+            )
+    elif directory.is_dir() and (others := sorted(p.name for p in directory.iterdir())):
+        raise ConfigError(
+            f"--output {directory} holds other files ({', '.join(others[:3])}{', ...' if len(others) > 3 else ''}) "
+            "and saving a model replaces the whole folder; choose a new or empty folder"
+        )
+    return directory
 
 
 def read_meta(directory: Path) -> dict:

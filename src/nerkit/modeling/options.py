@@ -71,7 +71,9 @@ class InferenceOptions:
             raise ConfigError(
                 f"batch_size must be a whole number of at least 1, got {self.batch_size!r}; use e.g. --batch-size 64"
             )
-        if self.max_tokens is not None and (not isinstance(self.max_tokens, int) or self.max_tokens < 1):
+        if self.max_tokens is not None and (
+            isinstance(self.max_tokens, bool) or not isinstance(self.max_tokens, int) or self.max_tokens < 1
+        ):
             raise ConfigError(f"max_tokens must be a whole number of at least 1, got {self.max_tokens!r}")
         check_stride(self.stride)
         check_precision(self.precision)
@@ -84,6 +86,18 @@ class InferenceOptions:
         if unknown:
             raise ConfigError(f"unknown inference option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @classmethod
+    def given(cls, options, default: "InferenceOptions") -> "InferenceOptions":
+        """``options`` (an InferenceOptions), or ``default`` when None; anything else is refused."""
+        if options is None:
+            return default
+        if not isinstance(options, cls):
+            raise ConfigError(
+                f"options= takes an InferenceOptions, got a {type(options).__name__}; pass "
+                "nerkit.InferenceOptions(stride=16), or the fields as keywords (stride=16)"
+            )
+        return options
 
     def token_budget(self, device: torch.device) -> int:
         """Most padded word pieces per batch on ``device``."""

@@ -174,11 +174,13 @@ def load_model(directory: str | os.PathLike, device=None, backend: str = BACKEND
     Weights are read from safetensors, or from a PyTorch file with
     ``torch.load(weights_only=True)``: a model file can never run code.
     """
+    if not isinstance(directory, (str, os.PathLike)):
+        raise ModelError(f"load_model() takes a model folder's path (str or Path), got a {type(directory).__name__}")
     if backend not in BACKENDS:
         raise ModelError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
     if backend != "torch":
         return load_onnx(directory, int8=backend == "onnx-int8")
-    directory = Path(directory)
+    directory, device = Path(directory), choose_device(device)  # a bad device: one line before any file is read
     _check_folder(directory)
     meta = check_model_dir(directory)  # every file, before any is used
     _quiet_transformers()
@@ -193,7 +195,7 @@ def load_model(directory: str | os.PathLike, device=None, backend: str = BACKEND
     if network is None:
         crf = LinearChainCRF(label_map.num_labels).load_dict(meta["crf"]) if meta.get("crf") else None
         network = TokenClassifier(encoder, crf)
-    network = network.to(choose_device(device)).eval()
+    network = network.to(device).eval()
     fields = NerModel.fields_from_meta(meta, min(512, max_positions(encoder.config)))
     return NerModel(network, tokenizer, label_map, **fields)
 

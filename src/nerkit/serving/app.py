@@ -20,8 +20,9 @@ arrive within ``read_timeout`` seconds 408 and one that cannot hold ``max_chars`
 characters 413 (:mod:`nerkit.serving.edge`, before the body is parsed); a body that is not
 UTF-8 gets 400; more than ``max_chars`` characters (all texts together) gets 413 naming
 the limit; malformed JSON or a missing, extra or mistyped field gets 422 naming the field
-(FastAPI's ``{"detail": [{"loc", "msg", "type"}]}``). An empty text has no entities. JSON
-is read as ``nerkit predict`` reads JSONL, so a lone surrogate (``"\\ud800"``) is accepted
+(FastAPI's ``{"detail": [{"loc", "msg", "type"}]}``, each message saying what to send); a
+path that is not served gets 404, and a method a path does not take 405, both naming the
+routes. An empty text has no entities. JSON is read as ``nerkit predict`` reads JSONL, so a lone surrogate (``"\\ud800"``) is accepted
 and tagged like U+FFFD; an answer that holds one has it escaped.
 
 Concurrent requests are tagged together, fairly (:mod:`nerkit.serving.batcher`): long
@@ -197,17 +198,37 @@ def _parse(body: bytes, request_model):
         data = json.loads(decoded)
     except (ValueError, RecursionError) as exc:  # RecursionError: nested thousands of levels deep
         what = str(exc) if isinstance(exc, ValueError) else "nested too deeply"
-        detail = [{"type": "json_invalid", "loc": ["body"], "msg": f"Invalid JSON: {what}"}]
+        detail = [{"type": "json_invalid", "loc": ["body"], "msg": f"Invalid JSON: {what}; {SHAPE}"}]
         return JSONResponse(status_code=422, content={"detail": detail})
     try:
         req = request_model.model_validate(data, strict=True)
     except ValidationError as exc:
         detail = [
-            {"type": e["type"], "loc": ["body", *e["loc"]], "msg": e["msg"]}
+            {"type": e["type"], "loc": ["body", *e["loc"]], "msg": _message(e)}
             for e in exc.errors(include_url=False, include_input=False, include_context=False)
         ]
         return JSONResponse(status_code=422, content={"detail": detail})
     return ([req.text] if req.text is not None else req.texts), req.text is not None
+
+
+SHAPE = 'send {"text": "..."} or {"texts": ["...", ...]}'
+
+
+def _message(error: dict) -> str:
+    """pydantic's message for a request's field, with what to send instead."""
+    loc = error["loc"]
+    if error["type"] == "model_type":
+        return f"the body must be a JSON object; {SHAPE}"
+    if error["type"] == "extra_forbidden":
+        return f"unknown field {loc[-1]!r}; {SHAPE} (no other fields)"
+    if error["type"] == "string_type":
+        return f"{'each of texts' if loc[0] == 'texts' else 'text'} must be a string; {SHAPE}"
+    if error["type"] == "list_type":
+        return f"texts must be a list of strings; {SHAPE}"
+    return error["msg"]
+
+
+ROUTES = "GET / (the page), POST /entities, GET /health, GET /docs"
 
 
 def _json(content) -> bytes:
@@ -279,6 +300,19 @@ def create_app(tagger, options: ServeOptions | None = None, title: str = "nerkit
         lifespan=lifespan,
     )
     app.state.batcher = batcher
+
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request, exc):
+        """404 and 405 name the routes there are; other errors keep their own message."""
+        detail = exc.detail
+        if exc.status_code == 404:
+            detail = f"there is nothing at {request.url.path}; this server answers {ROUTES}"
+        elif exc.status_code == 405:
+            detail = f"{request.method} is not allowed on {request.url.path}; this server answers {ROUTES}"
+        return fastapi.responses.JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+
     app.add_middleware(BodyGuard, max_body=max_body(max_chars), read_timeout=options.read_timeout)
 
     @app.get("/", response_class=fastapi.responses.HTMLResponse, include_in_schema=False)

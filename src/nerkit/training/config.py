@@ -16,11 +16,12 @@ benchmarks/RESULTS.md. ``nerkit train`` and ``nerkit cv`` take every field with 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import math
+from dataclasses import asdict, dataclass, field, fields
 
-from ..data.splits import DEFAULT_SEED
+from ..data.splits import DEFAULT_SEED, check_seed
 from ..encoding.context import DEFAULT_CONTEXT, DEFAULT_CONTEXT_DROPOUT, check_context, check_context_dropout
-from ..encoding.windows import DEFAULT_STRIDE, check_max_len, check_stride
+from ..encoding.windows import DEFAULT_STRIDE, MIN_MAX_LEN, check_max_len, check_stride
 from ..errors import ConfigError
 from ..hardware import DEFAULT_PRECISION, PRECISIONS, check_precision
 from ..labels import SCHEMES, canonical_scheme
@@ -115,6 +116,7 @@ class TrainConfig:
     )
 
     def __post_init__(self):
+        self._check_types()
         if self.epochs < 1:
             raise ConfigError(f"epochs must be at least 1, got {self.epochs}")
         if self.batch_size < 1:
@@ -159,6 +161,32 @@ class TrainConfig:
                 "the CRF (--crf) works on words and cannot learn the recipe's X tag; use --trailing ignore with it"
             )
 
+    def _check_types(self) -> None:
+        """Each option of the right kind (a str "3" for epochs, None for lr, inf, -1 for a count ...), one line each."""
+        check_seed(self.seed, "seed (--seed)")
+        for name, least, optional in WHOLE:
+            value = getattr(self, name)
+            if (value is not None or not optional) and (
+                isinstance(value, bool) or not isinstance(value, int) or value < least
+            ):
+                raise ConfigError(
+                    f"{name} must be a whole number of at least {least}{' (or None)' if optional else ''}, "
+                    f"got {value!r}; use e.g. {_example(name)}"
+                )
+        for name, least in NUMBERS:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise ConfigError(f"{name} must be a finite number, got {value!r}; use e.g. {_example(name)}")
+            if value < least:
+                raise ConfigError(f"{name} must be at least {least}, got {value!r}; use e.g. {_example(name)}")
+        for name in ("crf", "casing", "group_by_length", "progress", "resume"):
+            value = getattr(self, name)
+            if not (isinstance(value, bool) or (value is None and name in ("crf", "casing"))):
+                allowed = "True, False or None (auto)" if name in ("crf", "casing") else "True or False"
+                raise ConfigError(f"{name} must be {allowed}, got {value!r}")
+        if not isinstance(self.trailing_tag, str) or not self.trailing_tag:
+            raise ConfigError(f"trailing_tag must be a tag name such as 'X', got {self.trailing_tag!r}")
+
     def saved(self) -> dict:
         """The options that shape the model, as saved with it (``NerModel.train_config``)."""
         return {k: v for k, v in asdict(self).items() if k not in NOT_SAVED}
@@ -166,6 +194,25 @@ class TrainConfig:
     def identity(self) -> dict:
         """The options a resumed run must share with the run that wrote the checkpoint."""
         return {k: v for k, v in asdict(self).items() if k not in RUN_ONLY}
+
+
+# (option, least, None allowed): whole numbers; ranges beyond the least are checked in __post_init__.
+WHOLE = (
+    ("epochs", 1, False),
+    ("batch_size", 1, False),
+    ("checkpoint_every", 0, False),
+    ("patience", 1, True),
+    ("max_len", MIN_MAX_LEN, True),
+    ("pad_to", MIN_MAX_LEN, True),
+)
+NUMBERS = (("lr", 0), ("warmup", 0), ("weight_decay", 0), ("grad_clip", 0))  # finite, >= least
+DEFAULTS = {f.name: f.default for f in fields(TrainConfig)} | {"patience": 3, "max_len": 128, "pad_to": 200}
+
+
+def _example(name: str) -> str:
+    """How to give the option, for an error line: ``--max-len 128`` (or ``pad_to=200``, which has no flag)."""
+    flagged = "flag" in next(f for f in fields(TrainConfig) if f.name == name).metadata
+    return f"--{name.replace('_', '-')} {DEFAULTS[name]}" if flagged else f"{name}={DEFAULTS[name]}"
 
 
 def uses_crf(config: TrainConfig) -> bool:

@@ -33,7 +33,7 @@ from ..evaluation.evaluate import evaluate
 from ..evaluation.heldout import record_split
 from ..evaluation.scores import Report
 from ..labels import detect_scheme
-from ..modeling.model import NerModel, holds_model
+from ..modeling.model import NerModel, check_save_target, holds_model
 from ..modeling.store import check_source
 from ..options import flag
 from ..outputs import check_output_dir
@@ -95,6 +95,7 @@ class TrainJob:
             check_source(self.model)  # a damaged --model directory: one line before the data is read
         if holds_model(Path(self.output)) and not self.overwrite:
             raise ConfigError(f"{self.output} already holds a model; pass --overwrite or choose another --output")
+        check_save_target(self.output, self.overwrite)  # a folder of other files: refused before training, not emptied
 
     @property
     def checkpoints(self) -> str:

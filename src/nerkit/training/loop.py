@@ -104,6 +104,11 @@ def _config(config: TrainConfig | None, options: dict) -> TrainConfig:
     unknown = sorted(set(options) - names)
     if unknown:
         raise ConfigError(f"unknown training option(s) {', '.join(unknown)}; known: {', '.join(sorted(names))}")
+    if config is not None and not isinstance(config, TrainConfig):
+        raise ConfigError(
+            f"config= takes a TrainConfig, got a {type(config).__name__}; pass nerkit.TrainConfig(epochs=3), "
+            "or the options as keywords: fit(train, epochs=3)"
+        )
     return replace(config or TrainConfig(), **options)
 
 
