@@ -118,7 +118,9 @@ def test_tagging_whole_texts_without_sentence_splitting(trained_tiny):
 )
 def test_entities_are_assembled_from_any_scheme(trained_tiny, monkeypatch, tags):
     tagger = Tagger(trained_tiny)
-    monkeypatch.setattr(tagger, "_predict", lambda sentences, around=None: ([tags], [[0.5, 0.7, 0.9, 0.8, 0.9]]))
+    monkeypatch.setattr(
+        tagger, "_predict", lambda sentences, around=None, documents=None: ([tags], [[0.5, 0.7, 0.9, 0.8, 0.9]])
+    )
     text = "Barack Obama visited Paris."
     assert tagger(text) == [
         {"text": "Barack Obama", "label": "PER", "start": 0, "end": 12, "score": 0.6},
@@ -130,7 +132,7 @@ def test_iob1_and_bioes_keep_adjacent_entities_apart(trained_tiny, monkeypatch):
     tagger = Tagger(trained_tiny)
     text = "Paris London Berlin"
     for tags in (["I-LOC", "B-LOC", "I-LOC"], ["S-LOC", "B-LOC", "E-LOC"]):
-        monkeypatch.setattr(tagger, "_predict", lambda s, around=None, tags=tags: ([tags], [[1.0] * 3]))
+        monkeypatch.setattr(tagger, "_predict", lambda s, around=None, documents=None, tags=tags: ([tags], [[1.0] * 3]))
         assert [e["text"] for e in tagger(text)] == ["Paris", "London Berlin"]
 
 

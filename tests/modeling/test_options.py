@@ -26,7 +26,9 @@ def test_bad_options_are_refused(bad, match):
 
 
 def test_an_unknown_option_is_named():
-    with pytest.raises(ConfigError, match="unknown inference option.*strides; known: batch_size, context, max_tokens"):
+    with pytest.raises(
+        ConfigError, match="unknown inference option.*strides; known: batch_size, consistency, context, max_tokens"
+    ):
         InferenceOptions().updated(strides=16)
 
 

@@ -48,7 +48,7 @@ def test_a_long_sentence_is_cut_into_bounded_segments_and_every_word_is_tagged(t
     plan = work.split([text])
     assert len(plan.units) > 1 and max(plan.costs) <= SEGMENT_WORDS
     results = work.run(plan.units)
-    assert sum(len(tags) for tags, _ in results) == len(words)  # each word decided once
+    assert sum(len(tags) for tags, _, _ in results) == len(words)  # each word decided once
     entities = work.join(plan, results)[0]
     assert entities and all(text[e["start"] : e["end"]] == e["text"] for e in entities)
     assert entities[-1]["end"] > len(text) - 20  # tagged to the very end

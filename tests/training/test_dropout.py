@@ -120,7 +120,9 @@ def test_attention_with_dropout_is_the_textbook_formula():
 def test_network_uses_it_while_training_and_is_given_back_unchanged():
     model = _tiny_bert()
     originals = [m for m in model.modules() if type(m) is torch.nn.Dropout]
-    assert len(originals) == 8  # the embeddings', three per layer (attention probabilities, attention output, feed-forward), the classifier's
+    assert (
+        len(originals) == 8
+    )  # the embeddings', three per layer (attention probabilities, attention output, feed-forward), the classifier's
     ids = torch.randint(0, 50, (2, 6))
     model.eval()
     before = model(input_ids=ids).logits

@@ -39,6 +39,7 @@ from ..parallel.launcher import launch
 from ..parallel.shards import plan_shards, remove_shards, run_shards
 from ..text.entities import word_entities
 from ..text.highlight import render_html
+from .consistency import consistent_tags
 from .predict import predict, predict_in_pieces
 from .tagger import Tagger
 
@@ -246,9 +247,9 @@ def predict_shards(
     data = read_sentences(input, fmt)
     plan = plan_shards(shard_dir, data.sentences, model_dir, shard_size, {"backend": backend, **options})
     model = load_model(model_dir, backend=backend)
-    context = model.inference.updated(**options).context
+    settings = model.inference.updated(**options)
     # Each sentence travels with the words around it, so a shard's border cuts no context.
-    items = list(zip(data.sentences, surrounding(data.sentences, data.doc_ids, context)))
+    items = list(zip(data.sentences, surrounding(data.sentences, data.doc_ids, settings.context)))
 
     def work(part):
         return predict(model, [s for s, _ in part], surroundings=[a for _, a in part], **options).tags
@@ -256,6 +257,8 @@ def predict_shards(
     done, tags = run_shards(plan, items, ctx, work)
     if not ctx.is_main:
         return None
+    if settings.consistency:  # a document can span shards: its names are made consistent once all are in
+        tags = consistent_tags(data.sentences, tags, data.doc_ids, model.output_scheme)
     _write_conll(output, data.sentences, tags, doc_ids=data.doc_ids if fmt == "conll" else None)
     return f"tagged {len(data)} sentences in {plan.count} shards ({done} finished before)" + (
         f" into {output}" if output else ""

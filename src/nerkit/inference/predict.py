@@ -34,11 +34,13 @@ from ..data.dataset import Dataset, check_sentences
 from ..encoding.batches import WindowTable, gather, sorted_batches
 from ..encoding.context import Surrounding, surrounding
 from ..encoding.windows import IGNORE, encode
+from ..errors import DataError
 from ..hardware import use_bf16
 from ..labels import convert_scheme
 from ..modeling.model import NerModel, check_model
 from ..modeling.options import InferenceOptions
 from ..text.sentences import MAX_SENTENCE_WORDS
+from .consistency import consistent_prediction
 
 __all__ = ["Prediction", "predict", "predict_in_pieces", "PIECE_WORDS"]
 
@@ -74,13 +76,16 @@ def predict(
     probabilities: bool = False,
     options: InferenceOptions | None = None,
     surroundings: Sequence[Surrounding] | None = None,
+    documents: Sequence | None = None,
     **overrides,
 ) -> Prediction:
     """Tag each word of each sentence; see the module docstring.
 
     ``overrides`` are fields of :class:`~nerkit.modeling.options.InferenceOptions`
-    (``batch_size``, ``max_tokens``, ``stride``, ``precision``, ``context``) applied to
-    ``options`` (default: the model's own).
+    (``batch_size``, ``max_tokens``, ``stride``, ``precision``, ``context``, ``consistency``)
+    applied to ``options`` (default: the model's own). ``documents`` (a document id per
+    sentence; a Dataset's own doc ids by default) lets ``consistency`` give a name one type
+    within each document.
     """
     model = check_model(model, "predict()")
     options = InferenceOptions.given(options, model.inference).updated(**overrides)
@@ -88,6 +93,8 @@ def predict(
         sentences, gold = data.sentences, data.labels
         if surroundings is None:
             surroundings = surrounding(sentences, data.doc_ids, options.context, data.positions)
+        if documents is None:
+            documents = data.doc_ids
     else:
         sentences, gold = [list(s) for s in check_sentences(data, "predict()'s data")], None
     if not sentences:
@@ -110,15 +117,28 @@ def predict(
     )
     scores = _run(model, windows, options)
     tags, chosen, every = _assemble(model, scores, [len(s) for s in sentences])
+    word_scores = [s.tolist() for s in chosen]
+    if options.consistency and documents is not None:
+        _check_documents(documents, sentences)
+        tags, word_scores = consistent_prediction(
+            sentences, tags, word_scores, every, documents, model.label_map.tags, model.label_scheme
+        )
     if convert:
         tags = [convert_scheme(t, model.output_scheme) for t in tags]
     return Prediction(
         tags=tags,
-        scores=[s.tolist() for s in chosen],
+        scores=word_scores,
         probabilities=every if probabilities else None,
         loss=scores.loss_sum / scores.loss_count if scores.loss_count else None,
         labelled=scores.loss_count,
     )
+
+
+def _check_documents(documents: Sequence, sentences: Sequence) -> None:
+    if len(documents) != len(sentences):
+        raise DataError(
+            f"{len(documents)} document ids for {len(sentences)} sentences; give one document id per sentence"
+        )
 
 
 def _run(model: NerModel, windows, options: InferenceOptions) -> _Scores:
@@ -215,8 +235,13 @@ def predict_in_pieces(
     ``documents`` (a document id per sentence) gives a model trained with document context
     the words around each sentence, across the pieces' borders too.
     """
-    context = (model.inference.updated(**overrides)).context
+    options = model.inference.updated(**overrides)
+    context = options.context
     around = surrounding(sentences, documents, context) if documents is not None and context else None
+    # A document can span pieces: its names are made consistent once all of it is tagged.
+    consistent = options.consistency and documents is not None
+    pieces_options = {**overrides, "consistency": False}
+    every: list[list] = [[] for _ in sentences] if consistent else []
     parts = [
         (i, a, min(a + MAX_SENTENCE_WORDS, len(s)))
         for i, s in enumerate(sentences)
@@ -228,14 +253,22 @@ def predict_in_pieces(
     for part in [*parts, None]:
         if part is None or (group and size + part[2] - part[1] > PIECE_WORDS):
             pieces = [sentences[i][a:b] for i, a, b in group]
-            done = predict(model, pieces, surroundings=_parts_around(around, group, sentences), **overrides)
-            for (i, _, _), t, p in zip(group, done.tags, done.scores):
+            done = predict(model, pieces, surroundings=_parts_around(around, group, sentences),
+                           probabilities=consistent, **pieces_options)  # fmt: skip
+            for k, ((i, _, _), t, p) in enumerate(zip(group, done.tags, done.scores)):
                 tags[i].extend(t)
                 scores[i].extend(p)
+                if consistent:
+                    every[i].extend(done.probabilities[k])
             group, size = [], 0
         if part is not None:
             group.append(part)
             size += part[2] - part[1]
+    if consistent:
+        _check_documents(documents, sentences)
+        tags, scores = consistent_prediction(
+            sentences, tags, scores, every, documents, model.label_map.tags, model.output_scheme
+        )
     return Prediction(tags=tags, scores=scores)
 
 

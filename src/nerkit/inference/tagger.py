@@ -119,8 +119,9 @@ class Tagger:
         ]
         results: list[list[dict]] = [[] for _ in texts]
         sentences = [[w.text for w in ws] for _, ws in chunks]
-        around = surrounding(sentences, [i for i, _ in chunks], self.options.context)
-        for (i, words), tags, scores in zip(chunks, *self._predict(sentences, around)):
+        documents = [i for i, _ in chunks]  # each text is one document
+        around = surrounding(sentences, documents, self.options.context)
+        for (i, words), tags, scores in zip(chunks, *self._predict(sentences, around, documents)):
             results[i] += entities_from_word_tags(texts[i], words, tags, scores)
         return results
 
@@ -131,8 +132,10 @@ class Tagger:
             word_entities(words, tags, scores)[1] for words, tags, scores in zip(sentences, *self._predict(sentences))
         ]
 
-    def _predict(self, sentences: list[list[str]], around=None) -> tuple[list[list[str]], list[list[float]]]:
+    def _predict(
+        self, sentences: list[list[str]], around=None, documents=None
+    ) -> tuple[list[list[str]], list[list[float]]]:
         if not sentences:  # predict() needs at least one sentence
             return [], []
-        p = predict(self.model, sentences, options=self.options, surroundings=around)
+        p = predict(self.model, sentences, options=self.options, surroundings=around, documents=documents)
         return p.tags, p.scores

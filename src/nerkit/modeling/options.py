@@ -66,7 +66,21 @@ class InferenceOptions:
         ),
     )
 
+    # Prediction only (nothing to train), so every model gets it, old ones too.
+    consistency: bool = field(
+        default=True,
+        metadata=flag(
+            "one type for a name within a document: the type the model gave it most often, also where it missed "
+            "it (nerkit.inference.consistency; documents: -DOCSTART-, doc ids, one text)",
+            on_off=True,
+        ),
+    )
+
     def __post_init__(self) -> None:
+        if not isinstance(self.consistency, bool):
+            raise ConfigError(
+                f"consistency must be True or False, got {self.consistency!r}; use --consistency on or off"
+            )
         if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or self.batch_size < 1:
             raise ConfigError(
                 f"batch_size must be a whole number of at least 1, got {self.batch_size!r}; use e.g. --batch-size 64"

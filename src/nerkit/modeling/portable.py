@@ -81,6 +81,7 @@ def write_portable(directory: Path, model) -> None:
         max_len=model.max_len,
         stride=model.inference.stride,
         context=model.inference.context,
+        consistency=model.inference.consistency,
         precision=model.inference.precision,
         id2label=dict(model.label_map.id2label),
         label2id=dict(model.label_map.label2id),

@@ -55,6 +55,7 @@ from ..data.conll import write_conll
 from ..data.writers import DocumentWriter, check_output_format
 from ..encoding.context import surrounding
 from ..errors import ConfigError, first_line
+from ..inference.consistency import consistent_tags
 from ..inference.files import (
     DocumentCounts,
     Tagged,
@@ -306,8 +307,9 @@ def _tag_sentences(model_dir, input, output, fmt, backend, ray_options, options)
     data = read_sentences(input, fmt)
     size = ray_options.block_size
     # Each sentence travels with the words around it (document context), so blocks cut none.
-    context = InferenceOptions.from_dict(read_meta(Path(model_dir)).get("inference")).updated(**options).context
-    around = surrounding(data.sentences, data.doc_ids, context)
+    meta = read_meta(Path(model_dir))
+    settings = InferenceOptions.from_dict(meta.get("inference")).updated(**options)
+    around = surrounding(data.sentences, data.doc_ids, settings.context)
     parts = [
         {
             "index": i,
@@ -324,6 +326,8 @@ def _tag_sentences(model_dir, input, output, fmt, backend, ray_options, options)
         tagged = rows.map_batches(BlockTagger, fn_constructor_kwargs=worker, **_pool(ray, ray_options))
         for row in _in_order(tagged.iter_rows(), 0, len(parts)):
             tags += [list(t) for t in row["tags"]]
+    if settings.consistency:  # a document can span blocks: its names are made consistent once all are in
+        tags = consistent_tags(data.sentences, tags, data.doc_ids, meta.get("scheme"))
     write_conll(output or sys.stdout, data.sentences, tags, doc_ids=data.doc_ids if fmt == "conll" else None)
     return Tagged(f"tagged {len(data)} sentences into {output}" if output else None)
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from ..encoding.context import Surrounding, surrounding
 from ..encoding.windows import LONE_SURROGATE
+from ..inference.consistency import consistent_prediction
 from ..inference.predict import predict
 from ..inference.tagger import Tagger
 from ..text.entities import entities_from_word_tags
@@ -101,18 +102,34 @@ class TaggerWork:
                 plan.costs.append(stop - start)
         return plan
 
-    def run(self, units: list[Unit]) -> list[tuple[list[str], list[float]]]:
-        """One model call: each unit's tags and scores, for the words it owns."""
+    def run(self, units: list[Unit]) -> list[tuple[list[str], list[float], list]]:
+        """One model call: each unit's tags, scores and (for consistency) every tag's probability, for the words it owns.
+
+        Units of several requests share the call, so names are made consistent in :meth:`join`, per text.
+        """
+        consistent = self.tagger.options.consistency
         p = predict(self.tagger.model, [u.words for u in units], options=self.tagger.options,
-                    surroundings=[u.around for u in units])  # fmt: skip
-        return [(tags[slice(*u.own)], scores[slice(*u.own)]) for u, tags, scores in zip(units, p.tags, p.scores)]
+                    surroundings=[u.around for u in units], probabilities=consistent)  # fmt: skip
+        every = p.probabilities if consistent else [None] * len(units)
+        return [
+            (tags[slice(*u.own)], scores[slice(*u.own)], None if rows is None else list(rows[slice(*u.own)]))
+            for u, tags, scores, rows in zip(units, p.tags, p.scores, every)
+        ]
 
     def join(self, plan: Plan, results: list) -> list[list[dict]]:
         tags: list[list[str]] = [[] for _ in plan.sentences]
         scores: list[list[float]] = [[] for _ in plan.sentences]
-        for unit, (t, s) in zip(plan.units, results):  # units are in sentence order, segments in word order
+        every: list[list] = [[] for _ in plan.sentences]
+        for unit, (t, s, rows) in zip(plan.units, results):  # units are in sentence order, segments in word order
             tags[unit.sentence] += t
             scores[unit.sentence] += s
+            every[unit.sentence] += rows or []
+        if self.tagger.options.consistency and plan.sentences:
+            model = self.tagger.model
+            words = [[w.text for w in ws] for _, ws in plan.sentences]
+            tags, scores = consistent_prediction(
+                words, tags, scores, every, [i for i, _ in plan.sentences], model.label_map.tags, model.output_scheme
+            )
         entities: list[list[dict]] = [[] for _ in plan.texts]
         for (i, words), t, s in zip(plan.sentences, tags, scores):
             entities[i] += entities_from_word_tags(plan.texts[i], words, t, s)

@@ -86,7 +86,9 @@ def attention(module, query, key, value, attention_mask, dropout: float = 0.0, s
         and key.shape[-2] == value.shape[-2]
     )
     if not plain:
-        return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling, **kwargs)
+        return sdpa_attention_forward(
+            module, query, key, value, attention_mask, dropout=dropout, scaling=scaling, **kwargs
+        )
     if scaling is None:
         scaling = query.shape[-1] ** -0.5
     scores = torch.matmul(query, key.transpose(-2, -1)) * scaling

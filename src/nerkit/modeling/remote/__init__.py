@@ -12,14 +12,14 @@ dependency of both) and each other, so a user without nerkit can use the model:
 
 and, copied from the rest of nerkit so there is one version of each, ``crf.py``
 (nerkit.modeling.crf), ``partition.py`` (nerkit.modeling.partition, which crf.py imports),
-``casing.py`` (nerkit.encoding.casing), ``words.py`` and ``sentences.py``
-(nerkit.text.words and nerkit.text.sentences). In a model directory the
+``casing.py`` (nerkit.encoding.casing), ``words.py``, ``sentences.py`` and ``consistency.py``
+(nerkit.text.words, nerkit.text.sentences and nerkit.text.consistency). In a model directory the
 files import those siblings relatively (``from .crf import ...``); inside nerkit the same
 names are made to point at nerkit's own modules below, so these files are real, tested
 modules here too.
 
 >>> sorted(FILES)
-['casing.py', 'configuration_nerkit.py', 'crf.py', 'modeling_nerkit.py', 'partition.py', 'pipeline_nerkit.py', 'sentences.py', 'words.py']
+['casing.py', 'configuration_nerkit.py', 'consistency.py', 'crf.py', 'modeling_nerkit.py', 'partition.py', 'pipeline_nerkit.py', 'sentences.py', 'words.py']
 """
 
 from __future__ import annotations
@@ -28,13 +28,20 @@ import sys
 from pathlib import Path
 
 from ...encoding import casing
-from ...text import sentences, words
+from ...text import consistency, sentences, words
 from .. import crf, partition
 
 __all__ = ["FILES"]
 
 # The siblings the custom code imports, by the name it imports them by.
-SHARED = {"crf": crf, "partition": partition, "casing": casing, "words": words, "sentences": sentences}
+SHARED = {
+    "crf": crf,
+    "partition": partition,
+    "casing": casing,
+    "words": words,
+    "sentences": sentences,
+    "consistency": consistency,
+}
 for _name, _module in SHARED.items():
     sys.modules.setdefault(f"{__name__}.{_name}", _module)
 

@@ -47,6 +47,7 @@ class NerkitConfig(PretrainedConfig):
         stride: int = 32,
         precision: str = "auto",
         context: int = 0,
+        consistency: bool = False,
         **kwargs,
     ):
         if isinstance(encoder_config, dict):
@@ -62,6 +63,7 @@ class NerkitConfig(PretrainedConfig):
         self.stride = stride
         self.precision = precision
         self.context = context
+        self.consistency = consistency  # one type per name within a text (False in configs saved before it)
         super().__init__(**kwargs)
         if self.tags is None:
             self.tags = [self.id2label[i] for i in range(self.num_labels)]

@@ -36,6 +36,7 @@ import torch
 from transformers.pipelines.token_classification import AggregationStrategy, TokenClassificationPipeline
 
 from .casing import word_shape
+from .consistency import consistent_spans
 from .sentences import sentences_of
 from .words import Word
 
@@ -62,6 +63,7 @@ class NerkitTokenClassificationPipeline(TokenClassificationPipeline):
         stride: int | None = None,
         split_sentences: bool | None = None,
         precision: str | None = None,
+        consistency: bool | None = None,
     ):
         preprocess = {"is_split_into_words": is_split_into_words, "delimiter": " " if delimiter is None else delimiter}
         if split_sentences is not None:
@@ -75,6 +77,8 @@ class NerkitTokenClassificationPipeline(TokenClassificationPipeline):
             postprocess["aggregation_strategy"] = aggregation_strategy
         if ignore_labels is not None:
             postprocess["ignore_labels"] = ignore_labels
+        if consistency is not None:
+            postprocess["consistency"] = consistency
         forward = {"precision": precision} if precision is not None else {}
         return preprocess, forward, postprocess
 
@@ -158,11 +162,15 @@ class NerkitTokenClassificationPipeline(TokenClassificationPipeline):
             logits = self.model(**model_inputs).logits
         return {"logits": logits.float(), **meta}
 
-    def postprocess(self, all_outputs, aggregation_strategy=AggregationStrategy.NONE, ignore_labels=None):
+    def postprocess(
+        self, all_outputs, aggregation_strategy=AggregationStrategy.NONE, ignore_labels=None, consistency=None
+    ):
         text, sentences = all_outputs[0]["document"]
         counts = [len(words) for words in sentences]
-        tags, scores = self._word_tags(all_outputs, counts)
+        tags, scores, probs = self._word_tags(all_outputs, counts)
         config = self.model.config
+        if config.consistency if consistency is None else consistency:
+            tags, scores = self._consistent(text, sentences, counts, tags, scores, probs)
         results, k = [], 0
         for words, n in zip(sentences, counts):
             sentence_tags, sentence_scores = tags[k : k + n], scores[k : k + n]
@@ -181,8 +189,9 @@ class NerkitTokenClassificationPipeline(TokenClassificationPipeline):
             k += n
         return sorted(results, key=lambda e: (e["start"], e["end"]))
 
-    def _word_tags(self, outputs, counts) -> tuple[list[str], np.ndarray]:
-        """Each word's tag and its probability; a word with no piece of its own (a lone control character) is O."""
+    def _word_tags(self, outputs, counts) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Each word's tag, its probability, and every tag's probability (words x tags); a word
+        with no piece of its own (a lone control character) is O."""
         config = self.model.config
         n_real = len(config.tags)
         offsets = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])
@@ -200,7 +209,23 @@ class NerkitTokenClassificationPipeline(TokenClassificationPipeline):
                 flat = offsets[out["sentence"]] + word_index[pieces]
                 logp[flat], probs[flat] = scores, np.exp(scores)
         best = self.model.decode(logp, counts) if self.model.crf is not None else probs.argmax(axis=1)
-        return [config.tags[i] for i in best], probs[np.arange(total), best]
+        return [config.tags[i] for i in best], probs[np.arange(total), best], probs
+
+    def _consistent(self, text, sentences, counts, tags, scores, probs):
+        """One type per name within the text (nerkit.inference.consistency); a changed word's
+        score is the model's probability of its new tag."""
+        config = self.model.config
+        offsets = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])
+        words = [[text[a:b] for a, b in sentence] for sentence in sentences]
+        spans = [_spans(tags[offsets[k] : offsets[k + 1]]) for k in range(len(sentences))]
+        fixed = consistent_spans(words, spans, [0] * len(sentences))
+        tags, scores = list(tags), np.array(scores)
+        for k, (old, new) in enumerate(zip(spans, fixed)):
+            if new != old:
+                for j, tag in enumerate(_tags(new, counts[k], config.label_scheme), start=int(offsets[k])):
+                    if tag != tags[j] and tag in config.tags:
+                        tags[j], scores[j] = tag, probs[j, config.tags.index(tag)]
+        return tags, scores
 
 
 def _entry(text: str, word: tuple[int, int], score: float, **fields) -> dict:
@@ -268,6 +293,22 @@ def _spans(tags: list[str], merge: bool = False) -> list[tuple[str, int, int]]:
             start = i
         prev_p, prev_t = p, t
     return spans
+
+
+def _tags(spans: list[tuple[str, int, int]], n: int, scheme: str) -> list[str]:
+    """Tags of ``n`` words with ``spans`` in ``scheme`` (nerkit.labels.spans_to_tags, for the schemes a model learns)."""
+    tags, previous = ["O"] * n, None
+    for kind, a, b in spans:
+        tags[a:b] = [f"I-{kind}"] * (b - a)
+        if scheme in ("BIO", "BIOES") or (scheme == "IOB1" and previous == (kind, a)):
+            tags[a] = f"B-{kind}"
+        if scheme == "BIOES":
+            if b - a == 1:
+                tags[a] = f"S-{kind}"
+            else:
+                tags[b - 1] = f"E-{kind}"
+        previous = (kind, b)
+    return tags
 
 
 def _use_bf16(precision: str, device: torch.device) -> bool:
