@@ -152,3 +152,38 @@ def test_predict_bad_input_is_one_line_and_exit_2(capsys, model_dir, tmp_path):
     assert "--batch-size" in error_line(
         capsys, ["predict", "--model", str(model_dir), "--input", str(tmp_path / "doc.txt"), "--batch-size", "0"]
     )
+
+
+@pytest.mark.parametrize(
+    "content, fmt, problem",
+    [
+        (b"\x1f\x8b\x08\x00\xff\xfe\n\x9c\xc3\x00\n", "text", "not valid UTF-8"),  # a gzip, say
+        (b'{"id": 1}\n{"id": 2}\n', "jsonl", 'has no "text" string'),
+        (b"[" * 100_000 + b"]" * 100_000, "label-studio", "nested too deeply"),
+    ],
+)
+def test_input_with_no_readable_line_is_one_line_and_keeps_the_output(
+    capsys, model_dir, tmp_path, content, fmt, problem
+):
+    # Every line skipped used to replace the output with an empty file, exit 1, a line per bad line.
+    src, out = tmp_path / "input", tmp_path / "out.jsonl"
+    src.write_bytes(content)
+    out.write_text("an earlier result\n")
+    argv = ["predict", "--model", str(model_dir), "--input", str(src), "--format", fmt, "--output", str(out)]
+    err = error_line(capsys, [*argv, "--no-progress"])
+    assert "none of its" in err and "line 1: " in err and problem in err and "--format" in err, err
+    assert out.read_text() == "an earlier result\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["input", "out.jsonl"]
+
+
+def test_bad_lines_before_the_first_good_one_are_still_reported(capsys, model_dir, tmp_path):
+    src = tmp_path / "docs.jsonl"
+    src.write_bytes(b'{"id": 1}\n{"text": "Obama visited Paris."}\n')
+    code, out, err = _run(capsys, ["predict", "--model", str(model_dir), "--input", str(src), "--no-progress"])
+    assert code == 1 and [json.loads(line)["id"] for line in out.splitlines()] == [2]
+    assert "line 1 skipped" in err and "skipped 1 bad line(s), the first at line 1" in err
+
+
+def test_a_folder_as_input_is_named_a_folder(capsys, model_dir, tmp_path):
+    err = error_line(capsys, ["predict", "--model", str(model_dir), "--input", str(tmp_path)])
+    assert f"input {tmp_path} is a folder; pass a file in it" in err

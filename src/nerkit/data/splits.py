@@ -28,6 +28,7 @@ __all__ = [
     "kfold",
     "subsample",
     "check_fraction",
+    "check_seed",
 ]
 
 DEFAULT_SEED = 100  # the recipe's random_state, for splits and training alike
@@ -42,6 +43,16 @@ def check_fraction(value, option: str) -> float:
     return float(value)
 
 
+SEED_LIMIT = 2**32  # scikit-learn and numpy take seeds from 0 to 2**32 - 1
+
+
+def check_seed(seed, option: str = "--seed") -> int:
+    """``seed`` when scikit-learn takes it; else a ConfigError (its own ValueError read as "cannot split")."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < SEED_LIMIT:
+        raise ConfigError(f"{option} must be a whole number from 0 to {SEED_LIMIT - 1:,}, got {seed!r}; use e.g. 100")
+    return seed
+
+
 def _check_by(by: str) -> None:
     if by not in SPLIT_BY:
         raise ConfigError(f"by= (--split-by) must be 'sentence' or 'document', got {by!r}")
@@ -51,6 +62,7 @@ def _split(dataset: Dataset, fraction: float, seed: int, by: str, what: str):
     from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
     _check_by(by)
+    check_seed(seed)
     if by == "sentence":
         try:
             # Same call on range(n) as on a DataFrame of n sentences: train_test_split
@@ -110,6 +122,7 @@ def kfold(
     from sklearn.model_selection import KFold
 
     _check_by(by)
+    check_seed(seed)
     if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
         raise ConfigError(f"--folds must be a whole number of at least 2, got {folds}")
     splitter = KFold(n_splits=folds, shuffle=True, random_state=seed)

@@ -66,6 +66,8 @@ def input_format(input: str, fmt: str = "auto") -> str:
         if fmt not in DOCUMENT_FORMATS:
             raise ConfigError("reading stdin (--input -) needs --format text, jsonl or label-studio")
         return fmt
+    if Path(input).is_dir():
+        raise DataError(f"input {input} is a folder; pass a file in it (or '-' for stdin)")
     if not Path(input).is_file():
         raise DataError(f"input file {input} does not exist; check the path")
     return guess_format(input) if fmt == "auto" else fmt
@@ -270,10 +272,17 @@ class DocumentCounts:
     entities: int = 0
     bad: int = 0
     first_bad: int | None = None
+    first_problem: str | None = None
 
     def summary(self, input: str, output: str | None) -> str:
         if not self.documents and not self.bad:
             raise DataError(f"{input}: no documents found (the input is empty or blank); write one document per line")
+        if not self.documents:
+            # Every line bad (a binary file, the wrong --format): an error, so an earlier output is kept.
+            raise DataError(
+                f"{input}: none of its {self.bad} non-blank line(s) could be read (line {self.first_bad}: "
+                f"{self.first_problem}); check that --format fits the file"
+            )
         where = f" into {output}" if output else ""
         return f"tagged {self.documents} document(s), {self.entities} entities{where}"
 
@@ -353,14 +362,27 @@ def _counted_lines(source, bar):
 
 
 def good_documents(items, counts: DocumentCounts, bar):
-    """The documents among ``items``; bad lines are counted and the first few reported."""
+    """The documents among ``items``; bad lines are counted and the first few reported.
+
+    Reports wait for the first good document: when none comes (every line bad),
+    :meth:`DocumentCounts.summary` says so in one line instead of a line per bad line.
+    """
+    held: list[str] | None = []  # None once a good document was seen
     for item in items:
         if isinstance(item, BadLine):
             counts.bad += 1
             counts.first_bad = counts.first_bad or item.line
+            counts.first_problem = counts.first_problem or item.problem
             if counts.bad <= _SHOWN_BAD_LINES:
-                bar.write(f"nerkit predict: line {item.line} skipped: {item.problem}", file=sys.stderr)
+                message = f"nerkit predict: line {item.line} skipped: {item.problem}"
+                if held is None:
+                    bar.write(message, file=sys.stderr)
+                else:
+                    held.append(message)
         else:
+            for message in held or ():
+                bar.write(message, file=sys.stderr)
+            held = None
             yield item
 
 

@@ -271,6 +271,8 @@ def _tag_documents(model_dir, input, output, fmt, backend, progress, ray_options
     counts = DocumentCounts()
     chunk = _chunk_size(model_dir, options)
     blocks = plan_blocks(input, fmt, chunk, ray_options.block_size, counts, report=tqdm)
+    if not blocks:  # no document to tag: the error now, before an earlier output is replaced
+        counts.summary(input, output)
     identity = dict(input=_file_identity(input), model=model_identity(model_dir), fmt=fmt, backend=backend,
                     options=options, chunk=chunk, block_size=ray_options.block_size)  # fmt: skip
     writer = BlockWriter(output, identity)

@@ -16,15 +16,17 @@ benchmarks/RESULTS.md. ``nerkit train`` and ``nerkit cv`` take every field with 
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 
-from ..data.splits import DEFAULT_SEED
+from ..data.splits import DEFAULT_SEED, check_seed
 from ..encoding.context import DEFAULT_CONTEXT, DEFAULT_CONTEXT_DROPOUT, check_context, check_context_dropout
 from ..encoding.windows import DEFAULT_STRIDE, check_max_len, check_stride
 from ..errors import ConfigError
-from ..hardware import DEFAULT_PRECISION, PRECISIONS, check_precision
+from ..hardware import DEFAULT_PRECISION, PRECISIONS, check_device, check_precision
 from ..labels import SCHEMES, canonical_scheme
 from ..options import flag
+from ..outputs import check_output_dir
 
 __all__ = ["TrainConfig", "uses_crf", "TRAILING"]
 
@@ -119,8 +121,17 @@ class TrainConfig:
             raise ConfigError(f"epochs must be at least 1, got {self.epochs}")
         if self.batch_size < 1:
             raise ConfigError(f"batch size must be at least 1, got {self.batch_size}")
-        if not self.lr > 0:
-            raise ConfigError(f"learning rate must be positive, got {self.lr}")
+        # inf passes "> 0" and turns every weight into NaN at the first step: finite too.
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            raise ConfigError(f"learning rate must be a positive number, got {self.lr}; use e.g. --lr 1e-4")
+        # Unchecked, a NaN or negative decay or clip trains to NaN weights or skips clipping without a word.
+        for option, value, fix in (("weight_decay", self.weight_decay, "0.01"), ("grad_clip", self.grad_clip, "1.0")):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 <= value < math.inf):
+                raise ConfigError(f"{option} must be a number, 0 or more, got {value!r}; use e.g. {fix} (0: none)")
+        if self.patience is not None and (isinstance(self.patience, bool) or self.patience < 1):
+            # patience 0 would stop after the first epoch, whatever the validation F1.
+            raise ConfigError(f"patience is a number of epochs, at least 1, got {self.patience}; use e.g. --patience 3")
+        check_seed(self.seed)
         if (
             isinstance(self.average_epochs, bool)
             or not isinstance(self.average_epochs, int)
@@ -146,6 +157,9 @@ class TrainConfig:
         check_context(self.context)
         check_context_dropout(self.context_dropout)
         check_precision(self.precision)
+        check_device(self.device)
+        if self.checkpoint_dir is not None:  # a file there: one line now, not a traceback at the first save
+            check_output_dir(self.checkpoint_dir, "--checkpoint-dir")
         if self.checkpoint_every < 0:
             raise ConfigError(f"checkpoint_every is a number of steps, 0 or more, got {self.checkpoint_every}")
         if self.resume and not self.checkpoint_dir:
