@@ -187,3 +187,24 @@ def test_bad_lines_before_the_first_good_one_are_still_reported(capsys, model_di
 def test_a_folder_as_input_is_named_a_folder(capsys, model_dir, tmp_path):
     err = error_line(capsys, ["predict", "--model", str(model_dir), "--input", str(tmp_path)])
     assert f"input {tmp_path} is a folder; pass a file in it" in err
+
+
+@pytest.mark.parametrize(
+    "where, named",
+    [
+        (dict(output="in.txt"), "--output"),
+        (dict(output="out.jsonl", html="in.txt"), "--html"),
+        (dict(output="out.jsonl", html="out.jsonl"), "is the --output file"),
+    ],
+)
+def test_an_output_on_the_input_or_on_the_other_output_is_refused(capsys, model_dir, tmp_path, where, named):
+    # --output on the input replaced the input with its tags; --html on --output replaced the tags.
+    (tmp_path / "in.txt").write_text("Obama visited Paris.\n")
+    (tmp_path / "out.jsonl").write_text("an earlier result\n")
+    argv = ["predict", "--model", str(model_dir), "--input", str(tmp_path / "in.txt"), "--no-progress"]
+    for option, name in where.items():
+        argv += [f"--{option}", str(tmp_path / name)]
+    err = error_line(capsys, argv)
+    assert named in err and ("is the input file" in err or "is the --output file" in err), err
+    assert (tmp_path / "in.txt").read_text() == "Obama visited Paris.\n"
+    assert (tmp_path / "out.jsonl").read_text() == "an earlier result\n"

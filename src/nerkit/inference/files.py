@@ -50,6 +50,7 @@ __all__ = [
     "Tagged",
     "DocumentCounts",
     "input_format",
+    "check_outputs",
     "document_chunks",
     "read_sentences",
     "good_documents",
@@ -112,7 +113,7 @@ def predict_file(
     InferenceOptions().updated(**options)  # checks the options before any work
     check_output_format(output_format)
     fmt = input_format(input, fmt)
-    _check_outputs(output, html)
+    check_outputs(output, html, input)
     if shard_dir or env_world_size() > 1:
         if not shard_dir:
             raise ConfigError("tagging in several processes needs --shard-dir, a folder all of them can reach")
@@ -159,12 +160,27 @@ def _write_sentence_records(data: Dataset, prediction, output: str | None, write
         target.flush()
 
 
-def _check_outputs(output: str | None, html: str | None) -> None:
-    """Both outputs writable, checked before the model is loaded or anything is tagged."""
+def check_outputs(output: str | None, html: str | None, input: str | None = None) -> None:
+    """Both outputs writable and none the input or the other, checked before the model is loaded or anything is tagged.
+
+    An output on the input replaced the input with its tags; --html on --output replaced the tags with the page.
+    """
     if output:
         check_output_file(output, "--output")
     if html:
         check_output_file(html, "--html")
+    for option, path in (("--output", output), ("--html", html)):
+        if path and input and input != "-" and _same_file(path, input):
+            raise ConfigError(f"{option} {path} is the input file; writing it would replace the input: choose another")
+    if output and html and _same_file(output, html):
+        raise ConfigError(f"--html {html} is the --output file; give the web page a name of its own")
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Whether two paths name one file (through links too, for files that exist)."""
+    if os.path.exists(a) and os.path.exists(b):
+        return os.path.samefile(a, b)
+    return os.path.abspath(a) == os.path.abspath(b)
 
 
 def _write_conll(output: str | None, sentences, tags, doc_ids) -> None:
@@ -215,7 +231,7 @@ def predict_in_processes(
     InferenceOptions().updated(**options)  # checks the options before any work
     fmt = input_format(input, fmt)
     _check_shards(fmt, html, shard_size, output_format)
-    _check_outputs(output, None)
+    check_outputs(output, None, input)
     if not output and not shard_dir:
         raise ConfigError("--nproc needs --output (or --shard-dir) for the shards it writes")
     folder = shard_dir or f"{output}.shards"

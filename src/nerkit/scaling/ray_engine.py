@@ -58,6 +58,7 @@ from ..errors import ConfigError, first_line
 from ..inference.files import (
     DocumentCounts,
     Tagged,
+    check_outputs,
     document_chunks,
     input_format,
     read_sentences,
@@ -190,6 +191,7 @@ def predict_ray(
         )
     if output and not Path(output).absolute().parent.is_dir():
         raise ConfigError(f"the folder of --output {output} does not exist; create it or choose another path")
+    check_outputs(output, None, input)  # not the input file
     with _session(ray, ray_options):
         if fmt in ("text", "jsonl"):
             return _tag_documents(model_dir, input, output, fmt, backend, progress, ray_options, options)
