@@ -148,3 +148,46 @@ def test_a_gpu_that_is_not_there_is_one_line(monkeypatch, trained_tiny, tmp_path
     with pytest.raises(ConfigError, match="only 1 GPU"):
         hardware.choose_device("cuda:3")
     assert hardware.choose_device("cpu").type == "cpu"
+
+
+@pytest.mark.parametrize(
+    "count, device, named",
+    [
+        (0, "cuda", "device 'cuda' is not available on this machine"),
+        (0, "meta", "device 'meta' is not available"),
+        (2, "cuda:2", "this machine has 2 GPU(s), cuda:0 to cuda:1"),
+        (0, "gpu", "unknown device 'gpu'"),
+        (0, "", "unknown device ''"),
+    ],
+)
+def test_a_device_that_is_not_here_is_one_line_before_the_data_is_read(
+    monkeypatch, capsys, tmp_path, count, device, named
+):
+    # Each was a traceback from torch when the model was moved (after the data was read).
+    gpus(monkeypatch, count)
+    from cli_errors import error_line
+
+    err = error_line(capsys, ["train", "--data", str(tmp_path / "unread.conll"), "--output", str(tmp_path / "m"),
+                              "--device", device])  # fmt: skip
+    assert named in err and "--device" in err, err
+    assert not (tmp_path / "m").exists()
+    gpus(monkeypatch, 1)
+    assert hardware.check_device("cuda:0") == "cuda:0" and hardware.check_device("cpu") == "cpu"
+
+
+def test_more_processes_than_cpu_cores_are_refused_before_any_starts(
+    monkeypatch, capsys, model_dir, tiny_conll, tmp_path
+):
+    # A mistyped --nproc 1000 started 1000 processes on a 2-core machine.
+    from cli_errors import error_line
+    from nerkit.parallel import launcher
+
+    gpus(monkeypatch, 0)
+    monkeypatch.setattr(launcher, "_cores", lambda: 4)
+    started = []
+    monkeypatch.setattr("torch.distributed.launcher.api.elastic_launch", lambda *a, **k: started.append(a))
+    out = tmp_path / "tags.conll"
+    argv = ["predict", "--model", str(model_dir), "--input", str(tiny_conll), "--output", str(out), "--nproc", "5"]
+    err = error_line(capsys, argv)
+    assert "--nproc 5 is more processes than this machine's 4 CPU core(s); use --nproc 4 or less" in err
+    assert not started and not out.exists()

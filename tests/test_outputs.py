@@ -128,3 +128,18 @@ def test_older_versions_temporaries_are_removed_by_age_alone(tmp_path):
     long_ago = time.time() - OLD_STYLE_AFTER - 60
     os.utime(old, (long_ago, long_ago))
     assert remove_stale(tmp_path, "model") == [old] and recent.exists()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc")
+@pytest.mark.parametrize("check", [check_output_file, check_output_dir])
+def test_a_folder_nothing_can_be_created_in_is_refused_even_for_root(check):
+    # os.access says yes to root in /proc; the temporary then failed with a traceback after all the work.
+    with pytest.raises(ConfigError, match="/proc"):
+        check("/proc/nerkit-output", "--output")
+    assert not os.path.exists("/proc/nerkit-output")
+
+
+def test_the_write_test_leaves_nothing_behind(tmp_path):
+    check_output_file(tmp_path / "out.jsonl")
+    check_output_dir(tmp_path / "new" / "model")
+    assert list(tmp_path.iterdir()) == []

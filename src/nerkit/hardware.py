@@ -37,6 +37,7 @@ __all__ = [
     "PRECISIONS",
     "DEFAULT_PRECISION",
     "check_precision",
+    "check_device",
     "choose_device",
     "bf16_supported",
     "use_bf16",
@@ -51,6 +52,48 @@ def check_precision(precision: str) -> str:
     if precision not in PRECISIONS:
         raise ConfigError(f"precision must be auto, bf16 or fp32, got {precision!r}")
     return precision
+
+
+def check_device(device: str | torch.device | None) -> str | torch.device | None:
+    """``device`` itself when torch knows it and this machine has it; else a ConfigError naming the fix.
+
+    Checked with the options, before any work: otherwise ``--device cuda`` on a machine without
+    a GPU, or a mistyped ``--device gpu``, fails deep inside torch with a traceback when the
+    model is moved, after the data was read.
+
+    >>> check_device("cpu"), check_device(None)
+    ('cpu', None)
+    >>> check_device("gpu")
+    Traceback (most recent call last):
+    ...
+    nerkit.errors.ConfigError: unknown device 'gpu'; use cpu, cuda or cuda:N (or leave out --device: the GPU when there is one)
+    """
+    if device is None:
+        return None
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        raise ConfigError(
+            f"unknown device {device!r}; use cpu, cuda or cuda:N (or leave out --device: the GPU when there is one)"
+        ) from None
+    if parsed.type == "cpu":
+        return device
+    if parsed.type == "mps":
+        available = torch.backends.mps.is_available()
+    else:  # cuda, xpu, ...: the torch module of that name says; meta and the like have none
+        module = getattr(torch, parsed.type, None)
+        available = bool(getattr(module, "is_available", lambda: False)())
+    if not available:
+        raise ConfigError(
+            f"device {device!r} is not available on this machine (no such GPU, or torch built without it); "
+            "use --device cpu, or leave out --device to use the GPU when there is one"
+        )
+    count = torch.cuda.device_count() if parsed.type == "cuda" else None
+    if count is not None and parsed.index is not None and parsed.index >= count:
+        raise ConfigError(
+            f"device {device!r}: this machine has {count} GPU(s), cuda:0 to cuda:{count - 1}; use one with --device"
+        )
+    return device
 
 
 def choose_device(device: str | torch.device | None = None) -> torch.device:

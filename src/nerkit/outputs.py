@@ -75,7 +75,28 @@ def check_output_file(path, option: str = "--output") -> Path:
         raise ConfigError(f"{option} {path}: folder {path.parent} is not writable; choose another {option}")
     if path.exists() and not os.access(path, os.W_OK):
         raise ConfigError(f"{option} {path} is not writable; choose another {option}")
+    _try_writing(path.parent, path, option)
     return path
+
+
+def _try_writing(folder: Path, path: Path, option: str) -> None:
+    """Create and remove a temporary in ``folder``: the one sure test that nerkit can write there.
+
+    ``os.access`` says yes to root everywhere, even in /proc or on a read-only mount, where
+    the temporary of :func:`atomic_file` then failed with a traceback after all the work.
+    """
+    tmp = temp_path(folder / (path.name or "output"))
+    try:
+        with open(tmp, "x"):
+            pass
+    except OSError as exc:
+        raise ConfigError(
+            f"{option} {path}: cannot write in folder {folder} ({exc.strerror}); choose another {option}"
+        ) from None
+    finally:
+        _MINE.discard(str(tmp))
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 def check_output_dir(path, option: str = "--output") -> Path:
@@ -88,6 +109,8 @@ def check_output_dir(path, option: str = "--output") -> Path:
         problem = f"folder {path} is not writable"
     if problem:
         raise ConfigError(f"{option} {path}: {problem}; choose another {option}")
+    existing = path if path.exists() else next(p for p in path.parents if p.exists())
+    _try_writing(existing, path, option)
     return path
 
 

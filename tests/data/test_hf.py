@@ -97,3 +97,13 @@ def test_the_cli_reads_a_saved_dataset_and_its_splits(capsys, tmp_path, trained_
     assert "holds the splits train, test" in err and f"{tmp_path / 'saved'}:train" in err
     err = error_line(capsys, [*base, "--data", f"{tmp_path / 'saved'}:dev"])
     assert "no split 'dev'" in err
+
+
+def test_a_damaged_saved_dataset_is_one_line(capsys, tmp_path):
+    # state.json makes it look saved; datasets then failed with a FileNotFoundError traceback.
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    (folder / "state.json").write_text("{}")
+    err = error_line(capsys, ["train", "--data", str(folder), "--output", str(tmp_path / "m")])
+    assert f"{folder} looks like a folder written by save_to_disk but cannot be read" in err and "save the" in err
+    assert not (tmp_path / "m").exists()

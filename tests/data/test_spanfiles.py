@@ -131,6 +131,8 @@ BAD = [
         'no "text" string, and no "data"',
     ),
     ("unclosed.json", '[\n  {"data": {"text": "Paris"}, "annotations": []},\n', 3, "not closed"),
+    # A RecursionError from the array's decoder was a traceback (lines of JSONL already said this).
+    ("deep.json", "[" + "[" * 100_000 + "]" * 100_000 + "]", 1, "nested too deeply"),
 ]
 
 

@@ -10,7 +10,7 @@ from sklearn.model_selection import train_test_split
 
 from nerkit.data.dataset import Dataset
 from nerkit.data.sources import wikigold
-from nerkit.data.splits import kfold, split, subsample, validation_split
+from nerkit.data.splits import check_seed, kfold, split, subsample, validation_split
 from nerkit.errors import ConfigError, DataError
 
 from .helpers import make_dataset
@@ -161,3 +161,17 @@ def test_subsample():
         subsample(ds, 0)
     with pytest.raises(ConfigError):
         subsample(ds, 1.2)
+
+
+@pytest.mark.parametrize("seed", [-1, 2**32, 1.5, True])
+def test_a_seed_scikit_learn_refuses_is_named_not_read_as_cannot_split(seed):
+    # scikit-learn's ValueError for the seed was reported as "cannot split ...; use more data".
+    data = make_dataset()
+    for call in (
+        lambda: split(data, seed=seed),
+        lambda: validation_split(data, seed=seed),
+        lambda: kfold(data, 2, seed),
+    ):
+        with pytest.raises(ConfigError, match=r"seed \(--seed\) must be a whole number from 0 to 4294967295"):
+            call()
+    assert check_seed(0) == 0 and check_seed(2**32 - 1) == 2**32 - 1

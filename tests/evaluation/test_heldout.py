@@ -154,3 +154,12 @@ def test_an_old_model_without_a_record_is_scored_whole_and_says_so(tiny_conll, c
 def test_data_that_is_not_a_dataset_is_named(trained_tiny):
     with pytest.raises(DataError, match="cannot use a NoneType as data: pass a nerkit Dataset"):
         held_out(trained_tiny, None)
+
+
+@pytest.mark.parametrize("asked, named", [(dict(test_fraction=0), "--test-fraction"), (dict(seed=-1), "--seed")])
+def test_a_bad_split_asked_for_is_refused_not_ignored(asked, named):
+    # --test-fraction 0 read as "not given" (the recorded split was scored); --seed -1 as "cannot split".
+    model = SimpleNamespace(train_config={})
+    data = Dataset([["Paris"], ["Rome"], ["Oslo"], ["Bonn"]], [["I-LOC"]] * 4, [0, 1, 2, 3])
+    with pytest.raises(ConfigError, match=named):
+        held_out(model, data, **asked)

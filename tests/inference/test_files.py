@@ -152,3 +152,59 @@ def test_predict_bad_input_is_one_line_and_exit_2(capsys, model_dir, tmp_path):
     assert "--batch-size" in error_line(
         capsys, ["predict", "--model", str(model_dir), "--input", str(tmp_path / "doc.txt"), "--batch-size", "0"]
     )
+
+
+@pytest.mark.parametrize(
+    "content, fmt, problem",
+    [
+        (b"\x1f\x8b\x08\x00\xff\xfe\n\x9c\xc3\x00\n", "text", "not valid UTF-8"),  # a gzip, say
+        (b'{"id": 1}\n{"id": 2}\n', "jsonl", 'has no "text" string'),
+        (b"[" * 100_000 + b"]" * 100_000, "label-studio", "nested too deeply"),
+    ],
+)
+def test_input_with_no_readable_line_is_one_line_and_keeps_the_output(
+    capsys, model_dir, tmp_path, content, fmt, problem
+):
+    # Every line skipped used to replace the output with an empty file, exit 1, a line per bad line.
+    src, out = tmp_path / "input", tmp_path / "out.jsonl"
+    src.write_bytes(content)
+    out.write_text("an earlier result\n")
+    argv = ["predict", "--model", str(model_dir), "--input", str(src), "--format", fmt, "--output", str(out)]
+    err = error_line(capsys, [*argv, "--no-progress"])
+    assert "none of its" in err and "line 1: " in err and problem in err and "--format" in err, err
+    assert out.read_text() == "an earlier result\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["input", "out.jsonl"]
+
+
+def test_bad_lines_before_the_first_good_one_are_still_reported(capsys, model_dir, tmp_path):
+    src = tmp_path / "docs.jsonl"
+    src.write_bytes(b'{"id": 1}\n{"text": "Obama visited Paris."}\n')
+    code, out, err = _run(capsys, ["predict", "--model", str(model_dir), "--input", str(src), "--no-progress"])
+    assert code == 1 and [json.loads(line)["id"] for line in out.splitlines()] == [2]
+    assert "line 1 skipped" in err and "skipped 1 bad line(s), the first at line 1" in err
+
+
+def test_a_folder_as_input_is_named_a_folder(capsys, model_dir, tmp_path):
+    err = error_line(capsys, ["predict", "--model", str(model_dir), "--input", str(tmp_path)])
+    assert f"input {tmp_path} is a folder; pass a file in it" in err
+
+
+@pytest.mark.parametrize(
+    "where, named",
+    [
+        (dict(output="in.txt"), "--output"),
+        (dict(output="out.jsonl", html="in.txt"), "--html"),
+        (dict(output="out.jsonl", html="out.jsonl"), "is the --output file"),
+    ],
+)
+def test_an_output_on_the_input_or_on_the_other_output_is_refused(capsys, model_dir, tmp_path, where, named):
+    # --output on the input replaced the input with its tags; --html on --output replaced the tags.
+    (tmp_path / "in.txt").write_text("Obama visited Paris.\n")
+    (tmp_path / "out.jsonl").write_text("an earlier result\n")
+    argv = ["predict", "--model", str(model_dir), "--input", str(tmp_path / "in.txt"), "--no-progress"]
+    for option, name in where.items():
+        argv += [f"--{option}", str(tmp_path / name)]
+    err = error_line(capsys, argv)
+    assert named in err and ("is the input file" in err or "is the --output file" in err), err
+    assert (tmp_path / "in.txt").read_text() == "Obama visited Paris.\n"
+    assert (tmp_path / "out.jsonl").read_text() == "an earlier result\n"

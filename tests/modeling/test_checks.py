@@ -92,6 +92,11 @@ DAMAGES = {
         lambda d: (d / "tokenizer_config.json").unlink(),
         "the tokenizer has no",
     ),
+    # Training found it only when building the model, after the data was read, with a hint about being offline.
+    "config.json without model_type": (
+        lambda d: _json(d / "config.json", lambda c: c.pop("model_type")),
+        "config.json has no 'model_type'",
+    ),
     "config without its encoder": (
         lambda d: _json(d / "config.json", lambda c: c.update(encoder_config=[1, "a"])),
         "'encoder_config' must be the encoder",

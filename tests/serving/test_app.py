@@ -124,6 +124,11 @@ def test_micro_batcher_options_are_checked():
         ServeOptions(max_wait_ms=-1)
     with pytest.raises(ConfigError, match="--max-chars"):
         ServeOptions(max_chars=0)
+    # NaN passed "value < least": a timeout that never (or always) fired.
+    for option, name in (("max_wait_ms", "--max-wait-ms"), ("request_timeout", "--request-timeout")):
+        for value in (float("nan"), float("inf")):
+            with pytest.raises(ConfigError, match=name):
+                ServeOptions(**{option: value})
 
 
 def test_lone_surrogates_are_tagged_as_by_the_tagger(client, tagger):

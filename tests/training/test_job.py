@@ -2,7 +2,7 @@
 
 import pytest
 
-from nerkit.errors import ConfigError
+from nerkit.errors import ConfigError, ModelError
 from nerkit.training.job import TrainJob
 
 
@@ -40,3 +40,11 @@ def test_the_job_puts_checkpoints_beside_the_output_and_quick_means_one_epoch(tm
     config = job.train_config(epochs=5, resume=True)  # --resume alone finds OUTPUT.checkpoints
     assert config.checkpoint_dir == str(tmp_path / "m.checkpoints") and config.epochs == 1
     assert job.train_config(checkpoint_dir="elsewhere").checkpoint_dir == "elsewhere"
+
+
+@pytest.mark.parametrize("name", ["missing", "file"])
+def test_a_model_path_that_is_no_folder_is_refused_before_the_data_is_read(tmp_path, name):
+    # A mistyped --model path was found only after the data was read and the split printed.
+    (tmp_path / "file").write_text("not a model\n")
+    with pytest.raises(ModelError, match="does not exist" if name == "missing" else "is a file, not a model directory"):
+        TrainJob(data=str(tmp_path / "no-such-data.conll"), output=str(tmp_path / "m"), model=str(tmp_path / name))

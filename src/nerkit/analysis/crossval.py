@@ -35,7 +35,7 @@ import numpy as np
 import torch
 
 from ..data.dataset import Dataset
-from ..data.splits import DEFAULT_SEED, SPLIT_BY, check_fraction, kfold, validation_split
+from ..data.splits import DEFAULT_SEED, SPLIT_BY, check_fraction, check_seed, kfold, validation_split
 from ..errors import ConfigError, DataError
 from ..evaluation.evaluate import evaluate
 from ..evaluation.scores import MODES, Report, check_mode
@@ -71,6 +71,7 @@ class FoldPlan:
         if self.by not in SPLIT_BY:
             raise ConfigError(f"by= (--by) must be 'document' or 'sentence', got {self.by!r}")
         check_mode(self.mode)
+        check_seed(self.seed)
         if self.validation is not None:
             check_fraction(self.validation, "--validation")
 

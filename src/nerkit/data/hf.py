@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import DataError
+from ..errors import DataError, first_line
 from .conll import DOCSTART
 from .dataset import Dataset
 
@@ -122,7 +122,13 @@ def load_hf_dir(path, split: str | None = None, hf_tokens: str | None = None, hf
         import datasets
     except ImportError:
         raise DataError(f"{path} is a Hugging Face dataset; install nerkit[datasets] to read it") from None
-    loaded = datasets.load_from_disk(str(path))
+    try:
+        loaded = datasets.load_from_disk(str(path))
+    except Exception as exc:  # noqa: BLE001 - datasets and pyarrow raise many kinds on a damaged folder
+        raise DataError(
+            f"{path} looks like a folder written by save_to_disk but cannot be read ({first_line(exc)}); "
+            "save the dataset again"
+        ) from None
     if isinstance(loaded, datasets.DatasetDict):
         split = next(iter(loaded)) if split is None and len(loaded) == 1 else split
         if split not in loaded:

@@ -66,6 +66,9 @@ def _array(text: str, start: int) -> Iterator[tuple[int, object] | BadLine]:
         except json.JSONDecodeError as exc:
             yield BadLine(exc.lineno, f"not valid JSON ({exc.msg} at column {exc.colno})")
             return
+        except RecursionError:  # as _lines says it
+            yield BadLine(line_at(i), "JSON nested too deeply")
+            return
         yield line_at(i), item
         i = _skip_space(text, end)
         if i < len(text) and text[i] == ",":

@@ -37,7 +37,7 @@ from pathlib import Path
 from ..data.dataset import Dataset
 from ..data.fingerprint import fingerprint
 from ..data.formats import as_dataset
-from ..data.splits import DEFAULT_SEED, DEFAULT_TEST_FRACTION, SPLIT_BY, split, subsample
+from ..data.splits import DEFAULT_SEED, DEFAULT_TEST_FRACTION, SPLIT_BY, check_fraction, check_seed, split, subsample
 from ..errors import ConfigError, DataError
 
 __all__ = ["Side", "held_out", "record_split"]
@@ -198,6 +198,11 @@ def held_out(
     if all and any(v is not None for v in (test_fraction, seed, split_by)):
         raise ConfigError("--all scores all of --data; drop --test-fraction/--seed/--split-by, or drop --all")
     data = as_dataset(data)
+    # Checked first: --test-fraction 0 would otherwise read as "not given" below, and a bad seed as "cannot split".
+    if test_fraction is not None:
+        check_fraction(test_fraction, "--test-fraction")
+    if seed is not None:
+        check_seed(seed, "seed (--seed)")
     if data.labels is None:
         raise DataError(f"{data.name or 'the data'} has no tags to score against; give a file with a tag column")
     asked = {"test_fraction": test_fraction, "seed": seed, "split_by": split_by}

@@ -51,6 +51,7 @@ __all__ = [
     "Tagged",
     "DocumentCounts",
     "input_format",
+    "check_outputs",
     "document_chunks",
     "read_sentences",
     "good_documents",
@@ -67,6 +68,8 @@ def input_format(input: str, fmt: str = "auto") -> str:
         if fmt not in DOCUMENT_FORMATS:
             raise ConfigError("reading stdin (--input -) needs --format text, jsonl or label-studio")
         return fmt
+    if Path(input).is_dir():
+        raise DataError(f"input {input} is a folder; pass a file in it (or '-' for stdin)")
     if not Path(input).is_file():
         raise DataError(f"input file {input} does not exist; check the path")
     return guess_format(input) if fmt == "auto" else fmt
@@ -111,7 +114,7 @@ def predict_file(
     InferenceOptions().updated(**options)  # checks the options before any work
     check_output_format(output_format)
     fmt = input_format(input, fmt)
-    _check_outputs(output, html)
+    check_outputs(output, html, input)
     if shard_dir or env_world_size() > 1:
         if not shard_dir:
             raise ConfigError("tagging in several processes needs --shard-dir, a folder all of them can reach")
@@ -158,12 +161,27 @@ def _write_sentence_records(data: Dataset, prediction, output: str | None, write
         target.flush()
 
 
-def _check_outputs(output: str | None, html: str | None) -> None:
-    """Both outputs writable, checked before the model is loaded or anything is tagged."""
+def check_outputs(output: str | None, html: str | None, input: str | None = None) -> None:
+    """Both outputs writable and none the input or the other, checked before the model is loaded or anything is tagged.
+
+    An output on the input replaced the input with its tags; --html on --output replaced the tags with the page.
+    """
     if output:
         check_output_file(output, "--output")
     if html:
         check_output_file(html, "--html")
+    for option, path in (("--output", output), ("--html", html)):
+        if path and input and input != "-" and _same_file(path, input):
+            raise ConfigError(f"{option} {path} is the input file; writing it would replace the input: choose another")
+    if output and html and _same_file(output, html):
+        raise ConfigError(f"--html {html} is the --output file; give the web page a name of its own")
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Whether two paths name one file (through links too, for files that exist)."""
+    if os.path.exists(a) and os.path.exists(b):
+        return os.path.samefile(a, b)
+    return os.path.abspath(a) == os.path.abspath(b)
 
 
 def _write_conll(output: str | None, sentences, tags, doc_ids) -> None:
@@ -214,7 +232,7 @@ def predict_in_processes(
     InferenceOptions().updated(**options)  # checks the options before any work
     fmt = input_format(input, fmt)
     _check_shards(fmt, html, shard_size, output_format)
-    _check_outputs(output, None)
+    check_outputs(output, None, input)
     if not output and not shard_dir:
         raise ConfigError("--nproc needs --output (or --shard-dir) for the shards it writes")
     folder = shard_dir or f"{output}.shards"
@@ -273,10 +291,17 @@ class DocumentCounts:
     entities: int = 0
     bad: int = 0
     first_bad: int | None = None
+    first_problem: str | None = None
 
     def summary(self, input: str, output: str | None) -> str:
         if not self.documents and not self.bad:
             raise DataError(f"{input}: no documents found (the input is empty or blank); write one document per line")
+        if not self.documents:
+            # Every line bad (a binary file, the wrong --format): an error, so an earlier output is kept.
+            raise DataError(
+                f"{input}: none of its {self.bad} non-blank line(s) could be read (line {self.first_bad}: "
+                f"{self.first_problem}); check that --format fits the file"
+            )
         where = f" into {output}" if output else ""
         return f"tagged {self.documents} document(s), {self.entities} entities{where}"
 
@@ -356,14 +381,27 @@ def _counted_lines(source, bar):
 
 
 def good_documents(items, counts: DocumentCounts, bar):
-    """The documents among ``items``; bad lines are counted and the first few reported."""
+    """The documents among ``items``; bad lines are counted and the first few reported.
+
+    Reports wait for the first good document: when none comes (every line bad),
+    :meth:`DocumentCounts.summary` says so in one line instead of a line per bad line.
+    """
+    held: list[str] | None = []  # None once a good document was seen
     for item in items:
         if isinstance(item, BadLine):
             counts.bad += 1
             counts.first_bad = counts.first_bad or item.line
+            counts.first_problem = counts.first_problem or item.problem
             if counts.bad <= _SHOWN_BAD_LINES:
-                bar.write(f"nerkit predict: line {item.line} skipped: {item.problem}", file=sys.stderr)
+                message = f"nerkit predict: line {item.line} skipped: {item.problem}"
+                if held is None:
+                    bar.write(message, file=sys.stderr)
+                else:
+                    held.append(message)
         else:
+            for message in held or ():
+                bar.write(message, file=sys.stderr)
+            held = None
             yield item
 
 

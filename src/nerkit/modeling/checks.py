@@ -220,6 +220,10 @@ def _check_tags(meta: dict, config_tags: list[str] | None, tensors: dict, direct
 
 def _check_network(config: dict, tensors: dict, directory: Path, fix: str) -> None:
     """Format 2 saves the whole network: the head and the CRF the config names must be in the weights."""
+    if not isinstance(config.get("model_type"), str):
+        # transformers cannot build a model without it; found here, `nerkit train --model` says so before
+        # the data is read, instead of failing after it with a hint about being offline.
+        raise ModelError(f"{directory / CONFIG} has no 'model_type' (bert, roberta, ...); {fix}")
     if config.get("model_type") != "nerkit":
         return
     encoder = config.get("encoder_config")

@@ -80,6 +80,8 @@ def resolve_source(source: str | os.PathLike | None) -> str:
         return text
     if text in PRESETS:
         return PRESETS[text]
+    if Path(text).is_file():
+        raise ModelError(f"{text} is a file, not a model directory; pass the folder that holds config.json")
     # Hub names are "name" or "org/name"; anything else that names no folder is a mistyped path.
     if text.startswith((".", "/", "~")) or text.count("/") > 1:
         raise ModelError(
@@ -201,6 +203,8 @@ def load_model(directory: str | os.PathLike, device=None, backend: str = BACKEND
 
 
 def _check_folder(directory: Path) -> None:
+    if directory.is_file():
+        raise ModelError(f"{directory} is a file, not a model directory; pass the folder that holds config.json")
     if not directory.is_dir():
         raise ModelError(
             f"model directory {directory} does not exist; train one with `nerkit train --output {directory}`"

@@ -41,7 +41,15 @@ def launch(argv: Sequence[str], nproc: int, device: str | None = None) -> int:
         raise ConfigError(f"--nproc must be at least 1, got {nproc}")
     if env_world_size() > 1:
         raise ConfigError("--nproc starts its own processes; under torchrun or accelerate launch leave it out")
-    _, note = plan_processes(nproc, device)
+    backend, note = plan_processes(nproc, device)
+    # On the CPU each process is a whole copy of the model on the same cores: beyond one per core they
+    # only slow each other down, and a mistyped --nproc 1000 would start 1000 and exhaust the memory.
+    # Two are always allowed (a laptop's demo, the tests), as before this check.
+    if backend == "gloo" and nproc > max(2, _cores()):
+        raise ConfigError(
+            f"--nproc {nproc} is more processes than this machine's {_cores()} CPU core(s); "
+            f"use --nproc {max(2, _cores())} or less"
+        )
     print(note, file=sys.stderr, flush=True)
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
     from torch.distributed.launcher.api import LaunchConfig, elastic_launch

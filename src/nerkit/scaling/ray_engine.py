@@ -59,6 +59,7 @@ from ..inference.consistency import consistent_tags
 from ..inference.files import (
     DocumentCounts,
     Tagged,
+    check_outputs,
     document_chunks,
     input_format,
     read_sentences,
@@ -191,6 +192,7 @@ def predict_ray(
         )
     if output and not Path(output).absolute().parent.is_dir():
         raise ConfigError(f"the folder of --output {output} does not exist; create it or choose another path")
+    check_outputs(output, None, input)  # not the input file
     with _session(ray, ray_options):
         if fmt in ("text", "jsonl"):
             return _tag_documents(model_dir, input, output, fmt, backend, progress, ray_options, options)
@@ -272,6 +274,8 @@ def _tag_documents(model_dir, input, output, fmt, backend, progress, ray_options
     counts = DocumentCounts()
     chunk = _chunk_size(model_dir, options)
     blocks = plan_blocks(input, fmt, chunk, ray_options.block_size, counts, report=tqdm)
+    if not blocks:  # no document to tag: the error now, before an earlier output is replaced
+        counts.summary(input, output)
     identity = dict(input=_file_identity(input), model=model_identity(model_dir), fmt=fmt, backend=backend,
                     options=options, chunk=chunk, block_size=ray_options.block_size)  # fmt: skip
     writer = BlockWriter(output, identity)

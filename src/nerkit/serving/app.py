@@ -35,6 +35,7 @@ dropped); one that arrives while ``max_queue`` requests are in progress gets 503
 import asyncio
 import json
 import logging
+import math
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from importlib import resources
@@ -101,7 +102,8 @@ class ServeOptions:
             ("--request-timeout", self.request_timeout, 0.001),
             ("--read-timeout", self.read_timeout, 0.001),
         ):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < least:
+            # "not least <= value < inf": NaN passed "value < least" and then never timed out (or always did).
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not least <= value < math.inf:
                 raise ConfigError(f"{option} must be at least {least}, got {value}")
         whole = {"--max-chars": self.max_chars, "--max-batch": self.max_batch}
         whole.update({"--max-batch-words": self.max_batch_words, "--max-queue": self.max_queue})

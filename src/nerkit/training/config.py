@@ -23,9 +23,10 @@ from ..data.splits import DEFAULT_SEED, check_seed
 from ..encoding.context import DEFAULT_CONTEXT, DEFAULT_CONTEXT_DROPOUT, check_context, check_context_dropout
 from ..encoding.windows import DEFAULT_STRIDE, MIN_MAX_LEN, check_max_len, check_stride
 from ..errors import ConfigError
-from ..hardware import DEFAULT_PRECISION, PRECISIONS, check_precision
+from ..hardware import DEFAULT_PRECISION, PRECISIONS, check_device, check_precision
 from ..labels import SCHEMES, canonical_scheme
 from ..options import flag
+from ..outputs import check_output_dir
 
 __all__ = ["TrainConfig", "uses_crf", "TRAILING"]
 
@@ -122,7 +123,7 @@ class TrainConfig:
         if self.batch_size < 1:
             raise ConfigError(f"batch size must be at least 1, got {self.batch_size}")
         if not self.lr > 0:
-            raise ConfigError(f"learning rate must be positive, got {self.lr}")
+            raise ConfigError(f"learning rate must be positive, got {self.lr}; use e.g. --lr 1e-4")
         if (
             isinstance(self.average_epochs, bool)
             or not isinstance(self.average_epochs, int)
@@ -148,6 +149,9 @@ class TrainConfig:
         check_context(self.context)
         check_context_dropout(self.context_dropout)
         check_precision(self.precision)
+        check_device(self.device)
+        if self.checkpoint_dir is not None:  # a file there: one line now, not a traceback at the first save
+            check_output_dir(self.checkpoint_dir, "--checkpoint-dir")
         if self.checkpoint_every < 0:
             raise ConfigError(f"checkpoint_every is a number of steps, 0 or more, got {self.checkpoint_every}")
         if self.resume and not self.checkpoint_dir:

@@ -91,8 +91,9 @@ class TrainJob:
         if self.split_by not in SPLIT_BY:
             raise ConfigError(f"split_by (--split-by) must be 'sentence' or 'document', got {self.split_by!r}")
         check_output_dir(self.output, "--output")  # before any data is read or any step is trained
-        if self.model is not None and Path(self.model).is_dir():
-            check_source(self.model)  # a damaged --model directory: one line before the data is read
+        if self.model is not None:
+            # A damaged --model directory, a mistyped path or a file: one line before the data is read.
+            check_source(self.model)
         if holds_model(Path(self.output)) and not self.overwrite:
             raise ConfigError(f"{self.output} already holds a model; pass --overwrite or choose another --output")
         check_save_target(self.output, self.overwrite)  # a folder of other files: refused before training, not emptied
