@@ -50,7 +50,9 @@ def main() -> None:
                 record = {"seconds": round(sum(h["seconds"] for h in history), 2), "loss": history[-1]["loss"],
                           "epoch_seconds": [h["seconds"] for h in history]}  # fmt: skip
                 runs[arm].append(record)
-                print(f"{precision} round {r + 1} {arm}: {record['seconds']:.2f} s, loss {record['loss']:.4f}", flush=True)
+                print(
+                    f"{precision} round {r + 1} {arm}: {record['seconds']:.2f} s, loss {record['loss']:.4f}", flush=True
+                )
         loop.fast_dropout = shipped
         ratios = [t["seconds"] / n["seconds"] for n, t in zip(runs["nerkit-dropout"], runs["torch-dropout"])]
         results[precision] = {

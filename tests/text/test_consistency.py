@@ -46,7 +46,7 @@ def test_spreads_inside_the_same_sentence_and_keeps_order():
 
 def test_a_long_document_is_handled_in_one_pass():
     # A file without -DOCSTART- is one document; the lookup per word keeps this quick.
-    sentences = [["Name%d" % (k % 500), "x", "Other%d" % k] for k in range(20_000)]
+    sentences = [[f"Name{k % 500}", "x", f"Other{k}"] for k in range(20_000)]
     spans = [[("PER", 0, 1)] if k < 500 else [] for k in range(20_000)]
     out = consistent_spans(sentences, spans, [0] * 20_000)
     assert all(o == [("PER", 0, 1)] for o in out)
