@@ -492,3 +492,10 @@ def test_from_id2label_errors():
         LabelMap.from_id2label({"a": "O"}, None)
     with pytest.raises(ModelError, match="twice"):
         LabelMap.from_id2label({0: "O", 1: "O"}, None)
+
+
+@pytest.mark.parametrize("tags, named", [([1, 2], "tag 1 is a int"), (None, "got NoneType"), ("I-PER", "got str")])
+def test_tags_that_are_not_strings_are_named(tags, named):
+    # A list of numbers raised a TypeError from inside; a lone string was read character by character.
+    with pytest.raises(DataError, match=named):
+        create_label_map(tags)

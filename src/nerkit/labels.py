@@ -533,8 +533,14 @@ def create_label_map(
     >>> create_label_map(["I-PER", "O", "I-LOC"], trailing_tag=None).names
     ('O', 'I-LOC', 'I-PER')
     """
+    if tags is None or isinstance(tags, (str, bytes)) or not hasattr(tags, "__iter__"):
+        raise DataError(
+            f"tags must be a list of tags or of tag sequences, got {type(tags).__name__}; e.g. ['O', 'I-PER']"
+        )
     seen: set[str] = set()
     for item in tags:
+        if not isinstance(item, str) and not hasattr(item, "__iter__"):
+            raise DataError(f"tag {item!r} is a {type(item).__name__}, not a str; tags are strings such as 'I-PER'")
         for tag in (item,) if isinstance(item, str) else item:
             if isinstance(tag, str) and tag in seen:
                 continue

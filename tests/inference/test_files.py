@@ -208,3 +208,14 @@ def test_an_output_on_the_input_or_on_the_other_output_is_refused(capsys, model_
     assert named in err and ("is the input file" in err or "is the --output file" in err), err
     assert (tmp_path / "in.txt").read_text() == "Obama visited Paris.\n"
     assert (tmp_path / "out.jsonl").read_text() == "an earlier result\n"
+
+
+def test_a_bad_shard_size_is_refused_even_without_shards(capsys, model_dir, tmp_path):
+    # --shard-size 0 was silently ignored when neither --shard-dir nor --nproc was given.
+    source = tmp_path / "in.txt"
+    source.write_text("Paris is lovely .\n")
+    out = tmp_path / "out.conll"
+    out.write_text("kept\n")
+    argv = ["predict", "--model", str(model_dir), "--input", str(source), "--output", str(out), "--shard-size", "0"]
+    assert "--shard-size must be at least 1" in error_line(capsys, argv)
+    assert out.read_text() == "kept\n"

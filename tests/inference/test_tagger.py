@@ -199,3 +199,9 @@ def test_load_and_labels(trained_tiny, tmp_path):
     text = "Merkel spoke to Google staff."
     assert loaded(text) == Tagger(trained_tiny)(text)
     assert nerkit.Tagger is Tagger
+
+
+def test_sentences_must_be_a_bool(trained_tiny):
+    # Any truthy value was taken as True.
+    with pytest.raises(ConfigError, match="sentences must be True"):
+        Tagger(trained_tiny, sentences="no")

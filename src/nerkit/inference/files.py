@@ -112,6 +112,7 @@ def predict_file(
     several processes, this process does its share of the shards (:func:`predict_shards`).
     """
     InferenceOptions().updated(**options)  # checks the options before any work
+    _check_shard_size(shard_size)  # a bad one is an error even where no shards are cut, not ignored
     check_output_format(output_format)
     fmt = input_format(input, fmt)
     check_outputs(output, html, input)
@@ -205,6 +206,10 @@ def _check_shards(fmt: str, html: str | None, shard_size: int, output_format: st
         )
     if html:
         raise ConfigError("--html is not available with --nproc or --shard-dir; tag without them for a web page")
+    _check_shard_size(shard_size)
+
+
+def _check_shard_size(shard_size) -> None:
     if isinstance(shard_size, bool) or not isinstance(shard_size, int) or shard_size < 1:
         raise ConfigError(f"--shard-size must be at least 1 sentence, got {shard_size}")
 

@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from ..data.dataset import check_sentences
 from ..encoding.context import surrounding
 from ..encoding.windows import LONE_SURROGATE
-from ..errors import DataError
+from ..errors import ConfigError, DataError
 from ..labels import entity_type
 from ..modeling.model import NerModel, check_model
 from ..modeling.options import InferenceOptions
@@ -65,6 +65,10 @@ class Tagger:
     ) -> None:
         self.model = check_model(model, "Tagger")
         self.options = InferenceOptions.given(options, self.model.inference).updated(**overrides)
+        if not isinstance(sentences, bool):
+            raise ConfigError(
+                f"sentences must be True (split texts into sentences) or False (one sentence a text), got {sentences!r}"
+            )
         self.sentences = sentences
 
     @classmethod
