@@ -7,7 +7,7 @@ import pytest
 
 import nerkit
 from nerkit.data import Dataset
-from nerkit.errors import ConfigError, DataError
+from nerkit.errors import ConfigError
 from nerkit.inference.consistency import consistent_prediction, consistent_tags
 from nerkit.modeling.options import InferenceOptions
 
@@ -77,9 +77,12 @@ def test_predict_makes_a_datasets_documents_consistent(monkeypatch, trained_tiny
     assert given.tags == p.tags
 
 
-def test_documents_must_match_the_sentences(trained_tiny):
-    with pytest.raises(DataError, match="3 document ids for 2 sentences"):
-        nerkit.predict(trained_tiny, S, documents=[0, 0, 1])
+@pytest.mark.parametrize("consistency", [True, False])
+def test_documents_must_match_the_sentences(trained_tiny, consistency):
+    with pytest.raises(ConfigError, match="2 sentences but 3 document ids"):
+        nerkit.predict(trained_tiny, S, documents=[0, 0, 1], consistency=consistency)
+    with pytest.raises(ConfigError, match="2 sentences but 1 document ids"):
+        predict_module.predict_in_pieces(trained_tiny, S, documents=[0], consistency=consistency)
 
 
 def test_the_option_is_a_bool():

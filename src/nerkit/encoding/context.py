@@ -72,6 +72,12 @@ def check_context_dropout(dropout: float) -> float:
     return float(dropout)
 
 
+def check_documents(sentences: Sequence, documents: Sequence[Hashable]) -> None:
+    """One document id per sentence, else a ConfigError saying so."""
+    if len(documents) != len(sentences):
+        raise ConfigError(f"{len(sentences)} sentences but {len(documents)} document ids; give one per sentence")
+
+
 def surrounding(
     sentences: Sequence[Sequence[str]],
     documents: Sequence[Hashable],
@@ -84,8 +90,7 @@ def surrounding(
     (default: as listed). ``words`` words hold at least as many word pieces, so callers ask
     for as many words as they want pieces.
     """
-    if len(documents) != len(sentences):
-        raise ConfigError(f"{len(sentences)} sentences but {len(documents)} document ids; give one per sentence")
+    check_documents(sentences, documents)
     result: list[Surrounding] = [([], []) for _ in sentences]
     if words <= 0:
         return result

@@ -32,9 +32,8 @@ import torch
 
 from ..data.dataset import Dataset, check_sentences
 from ..encoding.batches import WindowTable, gather, sorted_batches
-from ..encoding.context import Surrounding, surrounding
+from ..encoding.context import Surrounding, check_documents, surrounding
 from ..encoding.windows import IGNORE, encode
-from ..errors import DataError
 from ..hardware import use_bf16
 from ..labels import convert_scheme
 from ..modeling.model import NerModel, check_model
@@ -97,6 +96,8 @@ def predict(
             documents = data.doc_ids
     else:
         sentences, gold = [list(s) for s in check_sentences(data, "predict()'s data")], None
+    if documents is not None:  # checked whether or not consistency is on, before the model runs
+        check_documents(sentences, documents)
     if not sentences:
         return Prediction(tags=[], scores=[], probabilities=[] if probabilities else None)
     # A model trained in another scheme than the data's (TrainConfig.scheme) sees gold tags
@@ -119,7 +120,6 @@ def predict(
     tags, chosen, every = _assemble(model, scores, [len(s) for s in sentences])
     word_scores = [s.tolist() for s in chosen]
     if options.consistency and documents is not None:
-        _check_documents(documents, sentences)
         tags, word_scores = consistent_prediction(
             sentences, tags, word_scores, every, documents, model.label_map.tags, model.label_scheme
         )
@@ -132,13 +132,6 @@ def predict(
         loss=scores.loss_sum / scores.loss_count if scores.loss_count else None,
         labelled=scores.loss_count,
     )
-
-
-def _check_documents(documents: Sequence, sentences: Sequence) -> None:
-    if len(documents) != len(sentences):
-        raise DataError(
-            f"{len(documents)} document ids for {len(sentences)} sentences; give one document id per sentence"
-        )
 
 
 def _run(model: NerModel, windows, options: InferenceOptions) -> _Scores:
@@ -236,6 +229,8 @@ def predict_in_pieces(
     the words around each sentence, across the pieces' borders too.
     """
     options = model.inference.updated(**overrides)
+    if documents is not None:
+        check_documents(sentences, documents)
     context = options.context
     around = surrounding(sentences, documents, context) if documents is not None and context else None
     # A document can span pieces: its names are made consistent once all of it is tagged.
@@ -265,7 +260,6 @@ def predict_in_pieces(
             group.append(part)
             size += part[2] - part[1]
     if consistent:
-        _check_documents(documents, sentences)
         tags, scores = consistent_prediction(
             sentences, tags, scores, every, documents, model.label_map.tags, model.output_scheme
         )

@@ -112,7 +112,7 @@ class TaggerWork:
                     surroundings=[u.around for u in units], probabilities=consistent)  # fmt: skip
         every = p.probabilities if consistent else [None] * len(units)
         return [
-            (tags[slice(*u.own)], scores[slice(*u.own)], None if rows is None else list(rows[slice(*u.own)]))
+            (tags[slice(*u.own)], scores[slice(*u.own)], None if rows is None else rows[slice(*u.own)])
             for u, tags, scores, rows in zip(units, p.tags, p.scores, every)
         ]
 
@@ -123,7 +123,7 @@ class TaggerWork:
         for unit, (t, s, rows) in zip(plan.units, results):  # units are in sentence order, segments in word order
             tags[unit.sentence] += t
             scores[unit.sentence] += s
-            every[unit.sentence] += rows or []
+            every[unit.sentence] += [] if rows is None else list(rows)
         if self.tagger.options.consistency and plan.sentences:
             model = self.tagger.model
             words = [[w.text for w in ws] for _, ws in plan.sentences]
