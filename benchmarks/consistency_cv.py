@@ -2,6 +2,8 @@
 
     OMP_NUM_THREADS=1 python benchmarks/consistency_cv.py fold K --threads 1     # K = 1..5: train, tag, score
     python benchmarks/consistency_cv.py summary                                  # the table, from the saved folds
+    OMP_NUM_THREADS=1 python benchmarks/consistency_cv.py fold K --arm lr2e-4 --threads 1   # a later arm (ARMS)
+    python benchmarks/consistency_cv.py compare lr2e-4                           # that arm against the defaults, by fold
 
 Each fold trains nerkit's shipped defaults on the other four folds (the same folds as issue 5
 and issue 14's arms: wikigold by article, seed 100), tags its own fold once, and scores those
@@ -33,15 +35,26 @@ from nerkit.training.prepare import prepare_model
 
 RESULTS = Path(__file__).resolve().parent / "results" / "issue14"
 
+# Training options on top of the shipped defaults; "defaults" is rule 8's run (files without a suffix).
+# Each later arm is added here, with its rule in RESULTS.md, before any of its folds runs.
+ARMS: dict[str, dict] = {
+    "defaults": {},
+    "lr2e-4": {"lr": 2e-4},  # issue 14, rule 9: twice the peak learning rate
+}
 
-def run_fold(k: int) -> dict:
+
+def fold_file(k: int, arm: str) -> Path:
+    return RESULTS / (f"consistency_fold{k}.json" if arm == "defaults" else f"consistency_fold{k}-{arm}.json")
+
+
+def run_fold(k: int, arm: str = "defaults") -> dict:
     plan = FoldPlan()
     data = nerkit.load("wikigold")
     train, test = kfold(data, folds=plan.folds, seed=plan.seed, by=plan.by)[k - 1]
     started = time.perf_counter()
     torch.manual_seed(plan.seed)  # what nerkit.analysis.crossval.run_fold does
     model = prepare_model(data, None, TrainConfig(seed=plan.seed))
-    model = nerkit.fit(train, model, seed=plan.seed, progress=False)
+    model = nerkit.fit(train, model, seed=plan.seed, progress=False, **ARMS[arm])
     seconds = time.perf_counter() - started
     tags = nerkit.predict(model, test).tags
     fixed = consistent_tags(test.sentences, tags, test.doc_ids)
@@ -49,6 +62,8 @@ def run_fold(k: int) -> dict:
     changed = sum(a != b for a, b in zip(tags, fixed))
     return {
         "fold": k,
+        "arm": arm,
+        "options": ARMS[arm],
         "train_sentences": len(train),
         "test_sentences": len(test),
         "training_seconds": round(seconds, 1),
@@ -63,8 +78,29 @@ def run_fold(k: int) -> dict:
     }
 
 
+def compare(arm: str) -> None:
+    """The arm against the defaults, paired by fold, as tagged and with consistency (as shipped)."""
+    pairs = [(json.loads(fold_file(k, "defaults").read_text()), json.loads(fold_file(k, arm).read_text()))
+             for k in range(1, 6) if fold_file(k, arm).exists()]  # fmt: skip
+    print(
+        f"| fold | defaults (consistent) | {arm} (consistent) | change | defaults as tagged | {arm} as tagged | change |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for base, new in pairs:
+        print(f"| {new['fold']} | {base['f1_consistent']:.4f} | {new['f1_consistent']:.4f} | "
+              f"{new['f1_consistent'] - base['f1_consistent']:+.4f} | {base['f1']:.4f} | {new['f1']:.4f} | "
+              f"{new['f1'] - base['f1']:+.4f} |")  # fmt: skip
+    if len(pairs) > 1:
+        for key in ("f1_consistent", "f1"):
+            a, b = [p[0][key] for p in pairs], [p[1][key] for p in pairs]
+            d = [y - x for x, y in zip(a, b)]
+            print(f"{key}: defaults {statistics.mean(a):.4f} +- {statistics.stdev(a):.4f}, {arm} "
+                  f"{statistics.mean(b):.4f} +- {statistics.stdev(b):.4f}, change {statistics.mean(d):+.4f} +- "
+                  f"{statistics.stdev(d):.4f} ({sum(x > 0 for x in d)} of {len(d)} better)")  # fmt: skip
+
+
 def summary() -> None:
-    rows = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("consistency_fold*.json"))]
+    rows = [json.loads(fold_file(k, "defaults").read_text()) for k in range(1, 6) if fold_file(k, "defaults").exists()]
     print("| fold | test sentences | F1 as tagged | F1 consistent | change | sentences changed |")
     print("|---|---|---|---|---|---|")
     for r in rows:
@@ -85,16 +121,21 @@ def main() -> None:
     f = sub.add_parser("fold")
     f.add_argument("k", type=int, choices=range(1, 6))
     f.add_argument("--threads", type=int)
+    f.add_argument("--arm", default="defaults", choices=list(ARMS))
     sub.add_parser("summary")
+    c = sub.add_parser("compare")
+    c.add_argument("arm", choices=[a for a in ARMS if a != "defaults"])
     args = parser.parse_args()
     if args.command == "summary":
         return summary()
+    if args.command == "compare":
+        return compare(args.arm)
     if args.threads:
         torch.set_num_threads(args.threads)
-    result = run_fold(args.k)
+    result = run_fold(args.k, args.arm)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"consistency_fold{args.k}.json").write_text(json.dumps(result, indent=1) + "\n")
-    print(f"fold {args.k}: F1 {result['f1']:.4f} -> {result['f1_consistent']:.4f} ({result['change']:+.4f}), "
+    fold_file(args.k, args.arm).write_text(json.dumps(result, indent=1) + "\n")
+    print(f"{args.arm} fold {args.k}: F1 {result['f1']:.4f} -> {result['f1_consistent']:.4f} ({result['change']:+.4f}), "
           f"{result['sentences_changed']} sentences changed, trained in {result['training_seconds']} s")  # fmt: skip
 
 
