@@ -4,7 +4,7 @@
 
 Trains one epoch (the recipe split's training half, batch size 16, fp32) with a copy of
 ``_Run.step`` that reads the clock between its phases: cutting the batch, forward, backward,
-clipping, the optimizer, the scheduler, releasing the gradients, the loss sums. The phases run
+the update (clipping and the optimizer: nerkit.training.optimizer.Update), the scheduler, releasing the gradients, the loss sums. The phases run
 exactly as in ``nerkit.training.loop`` (one process, so no share or weighting); the clock
 readings themselves add a few microseconds. Prints milliseconds per step for each phase, for
 the Trainer's model and loss (``crf=False, casing=False``) and for nerkit's defaults.
@@ -25,7 +25,7 @@ import nerkit.training.loop as loop
 sys.path.insert(0, str(Path(__file__).parent))
 from overhead import tiny_model_dir  # noqa: E402
 
-PHASES = ("batch", "forward", "backward", "clip", "optimizer", "scheduler", "release", "sums")
+PHASES = ("batch", "forward", "backward", "update", "scheduler", "release", "sums")
 
 
 def timed_step(clock: dict):
@@ -39,9 +39,7 @@ def timed_step(clock: dict):
         marks.append(time.perf_counter())
         out.loss.backward()
         marks.append(time.perf_counter())
-        loop.clip_gradients(self.parameters, self.config.grad_clip)
-        marks.append(time.perf_counter())
-        self.optimizer.step()
+        self.update()
         marks.append(time.perf_counter())
         self.scheduler.step()
         marks.append(time.perf_counter())

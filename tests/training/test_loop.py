@@ -121,25 +121,3 @@ def test_bad_context_options_are_refused(tiny_data):
         nerkit.fit(tiny_data, context=-1)
     with pytest.raises(ConfigError, match="context_dropout"):
         nerkit.fit(tiny_data, context_dropout=2.0)
-
-
-def test_layer_decay_gives_each_layer_a_fraction_of_the_rate_above_it(tiny_model_dir):
-    from nerkit.modeling.store import build
-    from nerkit.training.config import TrainConfig
-    from nerkit.training.loop import CRF_LR_FACTOR, _optimizer
-
-    network = build(str(tiny_model_dir), labels=["O", "I-PER"], crf=True).network  # 2 layers
-    rate = {}
-    for group in _optimizer(network, TrainConfig(lr=1e-3, layer_decay=0.5)).param_groups:
-        for p in group["params"]:
-            rate[id(p)] = group["lr"]
-    by_name = {name: rate[id(p)] for name, p in network.named_parameters()}
-    assert by_name["encoder.classifier.weight"] == pytest.approx(1e-3)
-    assert by_name["encoder.bert.encoder.layer.1.output.dense.weight"] == pytest.approx(5e-4)
-    assert by_name["encoder.bert.encoder.layer.0.attention.self.query.bias"] == pytest.approx(2.5e-4)
-    assert by_name["encoder.bert.embeddings.word_embeddings.weight"] == pytest.approx(1.25e-4)
-    assert by_name["crf.transitions"] == pytest.approx(1e-3 * CRF_LR_FACTOR)
-    alike = _optimizer(network, TrainConfig(lr=1e-3, layer_decay=1.0)).param_groups
-    assert len(alike) == 3 and {g["lr"] for g in alike[:2]} == {1e-3}  # decay, no decay, CRF
-    with pytest.raises(ConfigError, match="layer_decay"):
-        TrainConfig(layer_decay=0)

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 
 import torch
 
-__all__ = ["clip_gradients"]
+__all__ = ["clip_divisor", "clip_gradients"]
 
 
 @torch.no_grad()
@@ -52,3 +52,20 @@ def clip_gradients(parameters: Sequence[torch.Tensor], max_norm: float) -> torch
         return total  # multiplying by exactly 1.0 would change nothing
     torch._foreach_mul_(grads, coef)
     return total
+
+
+@torch.no_grad()
+def clip_divisor(grads: Sequence[torch.Tensor], max_norm: float) -> torch.Tensor:
+    """What to divide ``grads`` by to clip them to a total 2-norm of ``max_norm``: 1.0 when within it.
+
+    For an optimizer that divides as it reads (the fused AdamW's ``grad_scale``), so the clip
+    costs no pass of its own over the gradients. The same norm as :func:`clip_gradients`; the
+    clipped gradients agree with its to rounding (a division by the reciprocal of its factor).
+    The gradients must share one device and dtype.
+
+    >>> g = [torch.tensor([3.0, 4.0])]
+    >>> round(float(clip_divisor(g, 1.0)), 4), float(clip_divisor(g, 10.0))
+    (5.0, 1.0)
+    """
+    total = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads, 2.0)), 2.0)
+    return torch.clamp((total + 1e-6) / float(max_norm), min=1.0)

@@ -54,9 +54,10 @@ def cpu_dropout(x: torch.Tensor, p: float) -> torch.Tensor:
     # random_(-2**63, None) fills all 64 bits (random_() alone leaves the sign bit 0), so each
     # word holds four uniform 16-bit numbers: one draw for four elements.
     words = torch.empty((n + 3) // 4, dtype=torch.int64).random_(-(2**63), None)
-    keep = words.view(torch.int16)[:n].view(x.shape) >= drop - _LEVELS // 2
-    # One tensor of 0 or 1/keep-share: the forward and the backward are one multiplication each.
-    return x * torch.where(keep, _LEVELS / (_LEVELS - drop), 0.0).to(x.dtype)
+    keep = words.view(torch.int16)[:n].view(x.shape).ge(drop - _LEVELS // 2)
+    # One tensor of 0 or 1/keep-share, made in place: the forward and the backward are one
+    # multiplication each.
+    return x * keep.to(x.dtype).mul_(_LEVELS / (_LEVELS - drop))
 
 
 class CpuDropout(torch.nn.Dropout):

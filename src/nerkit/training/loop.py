@@ -29,7 +29,6 @@ import contextlib
 import copy
 import math
 import random
-import re
 import sys
 import time
 from dataclasses import dataclass, field, fields, replace
@@ -46,15 +45,14 @@ from ..evaluation.evaluate import evaluate
 from ..hardware import use_bf16
 from ..modeling.model import NerModel
 from ..parallel.group import Context, setup
-from .clipping import clip_gradients
 from .config import TrainConfig
 from .dropout import fast_dropout
+from .optimizer import Update, build_optimizer
 from .prepare import in_label_scheme, prepare_model
 from .resume import EpochSums, Progress, log, run_identity, save_checkpoint, start
 
 __all__ = ["fit"]
 
-CRF_LR_FACTOR = 100  # the CRF's learning rate relative to the encoder's
 FOLD_EVERY = 1024  # steps between additions of the losses kept on the device (each a read-back)
 SHOW_EVERY = 25  # steps between updates of the progress bar's loss (each reads a number back from the device)
 
@@ -112,43 +110,6 @@ def _config(config: TrainConfig | None, options: dict) -> TrainConfig:
     return replace(config or TrainConfig(), **options)
 
 
-def _layer(name: str, layers: int) -> int:
-    """How deep a parameter sits: 0 for the embeddings, i + 1 for transformer layer i, above them the head."""
-    if "embeddings" in name:
-        return 0
-    found = re.search(r"\.layers?\.(\d+)\.", name)
-    return int(found.group(1)) + 1 if found else layers + 1
-
-
-def _optimizer(network, config: TrainConfig):
-    # Weight decay on biases and LayerNorm weights only hurts; the usual BERT recipe skips them.
-    crf = list(network.crf.parameters()) if network.crf is not None else []
-    crf_ids = {id(p) for p in crf}
-    layers = int(getattr(network.config, "num_hidden_layers", 0) or 0)
-    grouped: dict[tuple[bool, int], list] = {}
-    for name, p in network.named_parameters():
-        if p.requires_grad and id(p) not in crf_ids:
-            no_decay = p.ndim < 2 or "LayerNorm" in name or "layer_norm" in name
-            # Without layer decay every encoder parameter shares one rate: two groups, as before it existed.
-            depth = _layer(name, layers) if config.layer_decay != 1.0 else layers + 1
-            grouped.setdefault((no_decay, depth), []).append(p)
-    groups = [
-        {"params": params, "weight_decay": 0.0 if no_decay else config.weight_decay,
-         "lr": config.lr * config.layer_decay ** (layers + 1 - depth)}
-        for (no_decay, depth), params in sorted(grouped.items())
-    ]  # fmt: skip
-    if crf:
-        # CRF scores start at zero and must move by whole units; at the encoder's learning
-        # rate they would hardly leave it in a few hundred steps.
-        groups.append({"params": crf, "weight_decay": 0.0, "lr": config.lr * CRF_LR_FACTOR})
-    try:
-        # The fused kernel updates all parameters in one pass; the per-tensor loop cost a
-        # quarter of each step on a 2-core CPU (22M parameters, most in the embeddings).
-        return torch.optim.AdamW(groups, lr=config.lr, fused=True)
-    except (RuntimeError, TypeError):  # older torch, or a device without the fused kernel
-        return torch.optim.AdamW(groups, lr=config.lr, foreach=True)
-
-
 @dataclass
 class _Run:
     """Everything one training run holds between its steps."""
@@ -171,6 +132,7 @@ class _Run:
     run_id: dict | None
     steps: int = 0  # batches in an epoch
     parameters: list = field(default_factory=list)  # the network's, listed once (not walked every step)
+    update: Update | None = None  # clip and step: set by begin
 
     @classmethod
     def begin(cls, ner: NerModel, train: Dataset, validation, config: TrainConfig, ctx: Context) -> "_Run":
@@ -194,7 +156,7 @@ class _Run:
         for row, k in enumerate(with_context, start=len(windows)):
             alone[k] = row
         windows += [windows[k].alone() for k in with_context]
-        optimizer = _optimizer(ner.network, config)
+        optimizer = build_optimizer(ner.network, config)
         scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup * total_steps), total_steps)
         labelled = [sum(1 for x in w.labels if x != IGNORE) for w in windows]
         progress, best_state, run_id = Progress(), None, None
@@ -206,7 +168,8 @@ class _Run:
         bf16 = use_bf16(config.precision, ner.device)
         table = WindowTable.build(windows).to(ner.device)
         return cls(ner, config, ctx, table, labelled, alone, validation, optimizer, scheduler, ctx.wrap(ner.network),
-                   bf16, progress, best_state, run_id, parameters=list(ner.network.parameters()))  # fmt: skip
+                   bf16, progress, best_state, run_id, parameters=list(ner.network.parameters()),
+                   update=Update(optimizer, config.grad_clip))  # fmt: skip
 
     def train_epoch(self, epoch: int) -> EpochSums:
         """The epoch's optimizer steps (from where a resumed run stopped); its sums in this process."""
@@ -278,9 +241,7 @@ class _Run:
         else:  # zero gradients for every parameter
             loss = sum(p.sum() for p in network.parameters()) * 0.0
         loss.backward()
-        if self.config.grad_clip:
-            clip_gradients(self.parameters, self.config.grad_clip)
-        self.optimizer.step()
+        self.update()  # clipping included
         self.scheduler.step()
         for p in self.parameters:  # optimizer.zero_grad(set_to_none=True), without its per-call bookkeeping
             p.grad = None
