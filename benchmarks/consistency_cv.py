@@ -56,7 +56,8 @@ def run_fold(k: int, arm: str = "defaults") -> dict:
     model = prepare_model(data, None, TrainConfig(seed=plan.seed))
     model = nerkit.fit(train, model, seed=plan.seed, progress=False, **ARMS[arm])
     seconds = time.perf_counter() - started
-    tags = nerkit.predict(model, test, consistency=False).tags  # as tagged: predict applies the rule by default since rule 8
+    # As tagged: predict applies the rule by default since rule 8.
+    tags = nerkit.predict(model, test, consistency=False).tags
     fixed = consistent_tags(test.sentences, tags, test.doc_ids)
     before, after = score(test.labels, tags), score(test.labels, fixed)
     changed = sum(a != b for a, b in zip(tags, fixed))
