@@ -54,6 +54,11 @@ class TrainConfig:
         default=0.9,
         metadata=flag("each layer below the top learns at this factor of the rate above it (1: all alike)", type=float),
     )
+    freeze_word_embeddings: bool = field(
+        default=False,
+        metadata=flag("keep the pretrained word-piece embeddings as they are (positions and casing still learn)",
+                      on_off=True, choices=("on", "off")),
+    )  # fmt: skip
     warmup: float = field(
         default=0.1, metadata=flag("fraction of all steps spent warming the learning rate up", type=float)
     )
@@ -183,7 +188,7 @@ class TrainConfig:
                 raise ConfigError(f"{name} must be a finite number, got {value!r}; use e.g. {_example(name)}")
             if value < least:
                 raise ConfigError(f"{name} must be at least {least}, got {value!r}; use e.g. {_example(name)}")
-        for name in ("crf", "casing", "group_by_length", "progress", "resume"):
+        for name in ("crf", "casing", "group_by_length", "progress", "resume", "freeze_word_embeddings"):
             value = getattr(self, name)
             if not (isinstance(value, bool) or (value is None and name in ("crf", "casing"))):
                 allowed = "True, False or None (auto)" if name in ("crf", "casing") else "True or False"

@@ -47,6 +47,7 @@ from ..modeling.model import NerModel
 from ..parallel.group import Context, setup
 from .config import TrainConfig
 from .dropout import fast_dropout
+from .freezing import frozen_word_embeddings
 from .optimizer import Update, build_optimizer
 from .prepare import in_label_scheme, prepare_model
 from .resume import EpochSums, Progress, log, run_identity, save_checkpoint, start
@@ -88,7 +89,9 @@ def fit(
         )
     torch.manual_seed(config.seed)
     ner = prepare_model(train, model, config)
-    with fast_dropout(ner.network):  # a third of dropout's cost on a CPU; the network is given back as it was
+    # Both give the network back as it was: dropout at a third of its cost on a CPU, and the
+    # word embeddings learning (or not, with freeze_word_embeddings).
+    with fast_dropout(ner.network), frozen_word_embeddings(ner.network, config.freeze_word_embeddings):
         run = _Run.begin(ner, in_label_scheme(train, config.scheme or ner.label_scheme), validation, config, ctx)
         for epoch in range(run.progress.epoch, 0 if run.progress.done else config.epochs + 1):
             sums = run.train_epoch(epoch)
