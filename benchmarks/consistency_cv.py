@@ -3,7 +3,7 @@
     OMP_NUM_THREADS=1 python benchmarks/consistency_cv.py fold K --threads 1     # K = 1..5: train, tag, score
     python benchmarks/consistency_cv.py summary                                  # the table, from the saved folds
     OMP_NUM_THREADS=1 python benchmarks/consistency_cv.py fold K --arm lr2e-4 --threads 1   # a later arm (ARMS)
-    python benchmarks/consistency_cv.py compare lr2e-4                           # that arm against the defaults, by fold
+    python benchmarks/consistency_cv.py compare lr2e-4 [--base ARM]              # that arm against rule 8's defaults (or ARM), by fold
 
 Each fold trains nerkit's shipped defaults on the other four folds (the same folds as issue 5
 and issue 14's arms: wikigold by article, seed 100), tags its own fold once, and scores those
@@ -38,8 +38,9 @@ RESULTS = Path(__file__).resolve().parent / "results" / "issue14"
 # Training options on top of the shipped defaults; "defaults" is rule 8's run (files without a suffix).
 # Each later arm is added here, with its rule in RESULTS.md, before any of its folds runs.
 ARMS: dict[str, dict] = {
-    "defaults": {},
-    "lr2e-4": {"lr": 2e-4},  # issue 14, rule 9: twice the peak learning rate
+    "defaults": {"lr": 1e-4},  # rule 8's runs: the defaults of then (lr 1e-4 until rule 9)
+    "lr2e-4": {"lr": 2e-4},  # issue 14, rule 9: twice the peak learning rate (kept: the default since)
+    "lr2e-4-frozen": {"lr": 2e-4, "freeze_word_embeddings": True},  # rule 10: on top of rule 9's defaults
 }
 
 
@@ -79,23 +80,29 @@ def run_fold(k: int, arm: str = "defaults") -> dict:
     }
 
 
-def compare(arm: str) -> None:
-    """The arm against the defaults, paired by fold, as tagged and with consistency (as shipped)."""
-    pairs = [(json.loads(fold_file(k, "defaults").read_text()), json.loads(fold_file(k, arm).read_text()))
+def compare(arm: str, base: str = "defaults") -> None:
+    """The arm against ``base``, paired by fold, with consistency (as shipped) and as tagged (where kept)."""
+    pairs = [(json.loads(fold_file(k, base).read_text()), json.loads(fold_file(k, arm).read_text()))
              for k in range(1, 6) if fold_file(k, arm).exists()]  # fmt: skip
-    print(
-        f"| fold | defaults (consistent) | {arm} (consistent) | change | defaults as tagged | {arm} as tagged | change |"
-    )
+
+    def cell(x: float | None, sign: str = "") -> str:
+        return "n/a" if x is None else f"{x:{sign}.4f}"
+
+    def change(a: float | None, b: float | None) -> float | None:
+        return None if a is None or b is None else b - a
+
+    print(f"| fold | {base} (consistent) | {arm} (consistent) | change | {base} as tagged | {arm} as tagged | change |")
     print("|---|---|---|---|---|---|---|")
-    for base, new in pairs:
-        print(f"| {new['fold']} | {base['f1_consistent']:.4f} | {new['f1_consistent']:.4f} | "
-              f"{new['f1_consistent'] - base['f1_consistent']:+.4f} | {base['f1']:.4f} | {new['f1']:.4f} | "
-              f"{new['f1'] - base['f1']:+.4f} |")  # fmt: skip
-    if len(pairs) > 1:
-        for key in ("f1_consistent", "f1"):
-            a, b = [p[0][key] for p in pairs], [p[1][key] for p in pairs]
-            d = [y - x for x, y in zip(a, b)]
-            print(f"{key}: defaults {statistics.mean(a):.4f} +- {statistics.stdev(a):.4f}, {arm} "
+    for old, new in pairs:
+        print(f"| {new['fold']} | {cell(old['f1_consistent'])} | {cell(new['f1_consistent'])} | "
+              f"{cell(change(old['f1_consistent'], new['f1_consistent']), '+')} | {cell(old['f1'])} | "
+              f"{cell(new['f1'])} | {cell(change(old['f1'], new['f1']), '+')} |")  # fmt: skip
+    for key in ("f1_consistent", "f1"):
+        kept = [(old[key], new[key]) for old, new in pairs if old[key] is not None and new[key] is not None]
+        if len(kept) > 1:
+            a, b = [x for x, _ in kept], [y for _, y in kept]
+            d = [y - x for x, y in kept]
+            print(f"{key} ({len(kept)} folds): {base} {statistics.mean(a):.4f} +- {statistics.stdev(a):.4f}, {arm} "
                   f"{statistics.mean(b):.4f} +- {statistics.stdev(b):.4f}, change {statistics.mean(d):+.4f} +- "
                   f"{statistics.stdev(d):.4f} ({sum(x > 0 for x in d)} of {len(d)} better)")  # fmt: skip
 
@@ -126,11 +133,12 @@ def main() -> None:
     sub.add_parser("summary")
     c = sub.add_parser("compare")
     c.add_argument("arm", choices=[a for a in ARMS if a != "defaults"])
+    c.add_argument("--base", default="defaults", choices=list(ARMS))
     args = parser.parse_args()
     if args.command == "summary":
         return summary()
     if args.command == "compare":
-        return compare(args.arm)
+        return compare(args.arm, args.base)
     if args.threads:
         torch.set_num_threads(args.threads)
     result = run_fold(args.k, args.arm)
