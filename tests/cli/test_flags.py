@@ -82,6 +82,21 @@ def test_a_bad_context_or_schedule_value_is_one_line_and_writes_nothing(flags, n
     assert not output.exists() and not (tmp_path / "model.checkpoints").exists()
 
 
+@pytest.mark.parametrize(
+    "flags, named",
+    [
+        (["--validation", "0.1", "--average-epochs", "2"], "a validation set keeps its best epoch"),
+        (["--max-len", "9999"], "max_len 9999 is longer than the model's 512 positions; use --max-len 512"),
+    ],
+)
+def test_clashing_or_too_long_options_are_one_line_before_training_starts(flags, named, capsys, tmp_path):
+    """One line, not "training on N sentences" and then the error: the clash is known before the data is read."""
+    output = tmp_path / "model"
+    err = error_line(capsys, ["train", "--data", "wikigold", "--output", str(output), *flags])
+    assert named in err and "training on" not in err
+    assert not output.exists() and not (tmp_path / "model.checkpoints").exists()
+
+
 def test_a_bad_context_at_prediction_is_one_line_and_keeps_the_output(model_dir, tmp_path, capsys):
     text, output = tmp_path / "in.txt", tmp_path / "out.jsonl"
     text.write_text("Obama visited Paris.\n")

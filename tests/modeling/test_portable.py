@@ -218,3 +218,10 @@ def test_the_custom_code_needs_only_torch_and_transformers():
                 names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
                 for module in names:
                     assert module.split(".")[0] in allowed, f"{name} imports {module}"
+
+
+def test_a_bad_consistency_argument_is_named(saved, hf_modules):
+    ner = _pipeline(saved, precision="fp32")
+    with pytest.raises(ValueError, match="consistency must be True or False"):
+        ner(TEXTS[0], consistency="yes")
+    assert ner(TEXTS[0], consistency=False) is not None

@@ -61,6 +61,8 @@ def test_health_page_and_schema(client):
     body = schema["paths"]["/entities"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert set(body["properties"]) == {"text", "texts"}
     assert "/health" in schema["paths"]
+    head = client.head("/health")  # how load balancers and `curl -I` probe liveness
+    assert head.status_code == 200 and head.content == b""
 
 
 def _bad_requests():
@@ -111,7 +113,8 @@ def test_a_wrong_path_or_method_names_the_routes_and_the_server_carries_on(clien
     detail = r.json()["detail"]
     assert path in detail and "POST /entities" in detail and "GET /health" in detail
     if status == 405:
-        assert method in detail and r.headers["allow"] == ("POST" if path == "/entities" else "GET")
+        allowed = set(r.headers["allow"].split(", "))
+        assert method in detail and allowed == ({"POST"} if path == "/entities" else {"GET", "HEAD"})
     ok = client.post("/entities", json={"text": "Obama visited Paris."})
     assert ok.status_code == 200 and ok.json()["entities"]
 

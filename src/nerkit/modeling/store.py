@@ -15,8 +15,10 @@ a saved model, PyTorch or ONNX (``backend=``).
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 from ..encoding.windows import check_max_len
 from ..errors import ModelError, excerpt, first_line
@@ -98,6 +100,20 @@ def check_source(source: str | os.PathLike | None) -> str:
         check_model_dir(path)
         _load_tokenizer(path)  # its problems too before any work (a tenth of a second)
     return path
+
+
+def check_length_for(source: str | os.PathLike | None, max_len: int | None) -> None:
+    """``max_len`` against the positions of the model ``source`` names, read from its config.json,
+    before any data is read or model loaded (a hub name is checked when it is loaded)."""
+    if max_len is None:
+        return
+    config = Path(resolve_source(source)) / "config.json"
+    try:
+        settings = json.loads(config.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # a hub name, or a damaged folder that check_source names
+        return
+    if isinstance(settings, dict):
+        check_max_len(max_len, max_positions(SimpleNamespace(**settings)))
 
 
 def _quiet_transformers():

@@ -10,7 +10,7 @@ Endpoints:
 * ``POST /entities`` with ``{"text": "..."}`` answers ``{"entities": [{"text", "label",
   "start", "end", "score"}, ...]}``; with ``{"texts": ["...", ...]}`` it answers
   ``{"entities": [[...], ...]}``, one list per text, in order.
-* ``GET /health``: ``{"status": "ok", "labels": [...], "max_chars": ..., "batching": {...}}``.
+* ``GET /health`` (``HEAD`` too): ``{"status": "ok", "labels": [...], "max_chars": ..., "batching": {...}}``.
 * ``GET /``: a page to paste text into and see its entities highlighted, one colour per type.
 * ``GET /docs`` and ``GET /openapi.json``: the OpenAPI schema.
 
@@ -321,7 +321,8 @@ def create_app(tagger, options: ServeOptions | None = None, title: str = "nerkit
     async def index():
         return fastapi.responses.HTMLResponse(page)
 
-    @app.get("/health")
+    # HEAD too: load balancers and `curl -I` probe liveness without a body.
+    @app.api_route("/health", methods=["GET", "HEAD"])
     async def health():
         """Liveness, the entity types the model finds, the size limit and batching counts."""
         labels = list(getattr(tagger, "labels", []))

@@ -28,7 +28,7 @@ from ..labels import SCHEMES, canonical_scheme
 from ..options import flag
 from ..outputs import check_output_dir
 
-__all__ = ["TrainConfig", "uses_crf", "TRAILING"]
+__all__ = ["TrainConfig", "check_validation", "uses_crf", "TRAILING"]
 
 TRAILING = ("ignore", "tag")  # trailing word pieces: ignored in the loss, or tagged like the recipe
 # Options of one run, not of the model: not saved with it (NerModel.train_config).
@@ -224,6 +224,14 @@ def _example(name: str) -> str:
     """How to give the option, for an error line: ``--max-len 128`` (or ``pad_to=200``, which has no flag)."""
     flagged = "flag" in next(f for f in fields(TrainConfig) if f.name == name).metadata
     return f"--{name.replace('_', '-')} {DEFAULTS[name]}" if flagged else f"{name}={DEFAULTS[name]}"
+
+
+def check_validation(config: TrainConfig) -> None:
+    """With a validation set: a validation set keeps its best epoch, average_epochs the mean of the last ones."""
+    if config.average_epochs:
+        raise ConfigError(
+            "a validation set keeps its best epoch and average_epochs keeps the mean of the last ones; use one of them"
+        )
 
 
 def uses_crf(config: TrainConfig) -> bool:

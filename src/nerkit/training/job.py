@@ -34,13 +34,13 @@ from ..evaluation.heldout import record_split
 from ..evaluation.scores import Report
 from ..labels import detect_scheme
 from ..modeling.model import NerModel, check_save_target, holds_model
-from ..modeling.store import check_source
+from ..modeling.store import check_length_for, check_source
 from ..options import flag
 from ..outputs import check_output_dir
 from ..parallel.group import setup
 from ..parallel.launcher import launch
 from . import checkpoint
-from .config import TrainConfig
+from .config import TrainConfig, check_validation
 from .loop import fit
 
 __all__ = ["TrainJob", "TrainResult", "run_train_job", "train_in_processes", "QUICK_FRACTION"]
@@ -152,6 +152,9 @@ def run_train_job(job: TrainJob, config: TrainConfig | None = None) -> TrainResu
     """
     config = config or job.train_config()
     config = _quick(config) if job.quick else config
+    if job.validation:  # option clashes: one line before any data is read
+        check_validation(config)
+    check_length_for(job.model, config.max_len)
     train, test, validation, record = _sides(job, config.seed)
     ctx = setup(config.device)
     if ctx.is_main:

@@ -45,7 +45,7 @@ from ..evaluation.evaluate import evaluate
 from ..hardware import use_bf16
 from ..modeling.model import NerModel
 from ..parallel.group import Context, setup
-from .config import TrainConfig
+from .config import TrainConfig, check_validation
 from .dropout import fast_dropout
 from .freezing import frozen_word_embeddings
 from .optimizer import Update, build_optimizer
@@ -77,10 +77,8 @@ def fit(
     if len(train) == 0:
         raise DataError("training data is empty")
     config = _config(config, options)
-    if validation is not None and config.average_epochs:
-        raise ConfigError(
-            "a validation set keeps its best epoch and average_epochs keeps the mean of the last ones; use one of them"
-        )
+    if validation is not None:
+        check_validation(config)
     ctx = setup(config.device)  # one process, or one of several started by torchrun / --nproc
     if config.batch_size < ctx.world_size:
         raise ConfigError(

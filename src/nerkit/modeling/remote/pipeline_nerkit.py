@@ -78,6 +78,10 @@ class NerkitTokenClassificationPipeline(TokenClassificationPipeline):
         if ignore_labels is not None:
             postprocess["ignore_labels"] = ignore_labels
         if consistency is not None:
+            if not isinstance(consistency, bool):
+                raise ValueError(
+                    f"consistency must be True or False (or None: the model's setting), got {consistency!r}"
+                )
             postprocess["consistency"] = consistency
         forward = {"precision": precision} if precision is not None else {}
         return preprocess, forward, postprocess
