@@ -124,6 +124,15 @@ BAD = [
     ("html.json", json.dumps([_task([_label(0, 5, "PER", kind="hypertextlabels")])]), 1, "hypertextlabels"),
     ("moved.json", json.dumps([_task([_label(1, 6, "PER", "Obama")])]), 1, "not 'Obama'"),
     ("notask.json", json.dumps([{"id": 1, "annotations": []}]), 1, 'no "data": {"text"'),
+    # A str "result" was read letter by letter and skipped: the task counted as labelled with no entities.
+    ("result-str.json", json.dumps([_task("x")]), 1, 'an annotation\'s "result" is not a list of objects'),
+    ("result-strs.json", json.dumps([_task(["x"])]), 1, 'an annotation\'s "result" is not a list of objects'),
+    (
+        "annotations-str.json",
+        json.dumps([{"data": {"text": TEXT}, "annotations": "x"}]),
+        1,
+        '"annotations" is not a list',
+    ),
     (
         "notext.json",
         json.dumps([{"id": 1, "label": [{"start": 0, "end": 1, "labels": ["X"]}]}]),

@@ -99,9 +99,12 @@ def _label_studio(task: dict) -> list | None:
     done = [a for a in annotations if not a.get("was_cancelled")]
     if not done:
         return None  # not labelled yet
+    results = done[0].get("result", [])
+    if not isinstance(results, list) or not all(isinstance(r, dict) for r in results):
+        raise SpanError(f'an annotation\'s "result" is not a list of objects; {_FIX}')
     spans = []
-    for result in done[0].get("result", []):
-        kind, value = (result.get("type"), result.get("value")) if isinstance(result, dict) else (None, None)
+    for result in results:
+        kind, value = result.get("type"), result.get("value")
         if kind == "labels":
             spans.append(_ls_span(value, task_text(task)))
         elif isinstance(kind, str) and kind.endswith("labels"):
@@ -155,7 +158,10 @@ def guess_shape(record) -> str | None:
 
 
 def _prediction(task: dict, entities: list[dict], model_version: str) -> dict:
-    results = [r for a in task.get("annotations", []) + task.get("predictions", []) for r in a.get("result", [])]
+    # Only to reuse the task's from_name/to_name: anything malformed there is passed over.
+    groups = [a for key in ("annotations", "predictions") if isinstance(task.get(key), list) for a in task[key]]
+    results = [r for a in groups if isinstance(a, dict) and isinstance(a.get("result"), list) for r in a["result"]]
+    results = [r for r in results if isinstance(r, dict)]
     names = next(((r["from_name"], r["to_name"]) for r in results if {"from_name", "to_name"} <= r.keys()), None)
     from_name, to_name = names or ("label", "text")
     result = [
