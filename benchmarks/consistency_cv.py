@@ -40,7 +40,10 @@ RESULTS = Path(__file__).resolve().parent / "results" / "issue14"
 ARMS: dict[str, dict] = {
     "defaults": {"lr": 1e-4},  # rule 8's runs: the defaults of then (lr 1e-4 until rule 9)
     "lr2e-4": {"lr": 2e-4},  # issue 14, rule 9: twice the peak learning rate (kept: the default since)
-    "lr2e-4-frozen": {"lr": 2e-4, "freeze_word_embeddings": True},  # rule 10: on top of rule 9's defaults
+    "lr2e-4-frozen": {"lr": 2e-4, "freeze_word_embeddings": True},  # rule 10: on top of rule 9's (kept)
+    # Rule 11: two arms on top of rule 10's defaults, run side by side.
+    "lr3e-4-frozen": {"lr": 3e-4, "freeze_word_embeddings": True},
+    "lr2e-4-frozen-ep14": {"lr": 2e-4, "freeze_word_embeddings": True, "epochs": 14},
 }
 
 
