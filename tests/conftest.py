@@ -112,16 +112,25 @@ def tiny_conll(tmp_path_factory):
     return path
 
 
+# The tiny models' word embeddings are random: they learn (nerkit freezes pretrained ones by default).
+TINY_WORDS = dict(freeze_word_embeddings=False)
+
+
 @pytest.fixture(scope="session")
 def trained_tiny(tiny_model_dir, tiny_data):
-    """A tiny model trained long enough to learn the tiny data (used read-only by many tests)."""
+    """A tiny model trained long enough to learn the tiny data (used read-only by many tests).
+
+    Its word embeddings are random, not pretrained, so they are trained (``TINY_WORDS``): frozen, the
+    tiny model learns the data too loosely for the tests that compare windows and code paths.
+    """
     import nerkit
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return nerkit.fit(
-            tiny_data, str(tiny_model_dir), epochs=40, batch_size=4, lr=5e-3, warmup=0.0, progress=False, max_len=64
-        )
+            tiny_data, str(tiny_model_dir), epochs=40, batch_size=4, lr=5e-3, warmup=0.0, progress=False, max_len=64,
+            **TINY_WORDS,
+        )  # fmt: skip
 
 
 @pytest.fixture(scope="session")
@@ -133,7 +142,7 @@ def trained_context(tiny_model_dir, tiny_data):
         warnings.simplefilter("ignore")
         return nerkit.fit(
             tiny_data, str(tiny_model_dir), epochs=40, batch_size=4, lr=5e-3, warmup=0.0, progress=False, max_len=64,
-            context=8,
+            context=8, **TINY_WORDS,
         )  # fmt: skip
 
 

@@ -37,7 +37,8 @@ def test_without_crf_each_tag_is_the_most_probable(tiny_model_dir, tiny_data):
     model = nerkit.fit(
         tiny_data, str(tiny_model_dir), crf=False, epochs=3, batch_size=4, lr=5e-3, progress=False, max_len=64
     )
-    p = nerkit.predict(model, tiny_data, probabilities=True)
+    # Name consistency (on by default) may retag a word on purpose: the argmax is the model's own decoding.
+    p = nerkit.predict(model, tiny_data, probabilities=True, consistency=False)
     for probs, scores, tags in zip(p.probabilities, p.scores, p.tags):
         assert np.allclose(probs.max(axis=1), scores)
         assert [model.label_map.tags[i] for i in probs.argmax(axis=1)] == tags

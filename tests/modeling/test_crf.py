@@ -76,6 +76,7 @@ def crf_model(tiny_model_dir, tiny_data):
             warmup=0.0,
             progress=False,
             max_len=64,
+            freeze_word_embeddings=False,  # random, not pretrained: they learn (tests/conftest.py, TINY_WORDS)
         )
 
 

@@ -51,8 +51,10 @@ def _train(tiny_model_dir, tiny_data, **options):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return nerkit.fit(
-            tiny_data, str(tiny_model_dir), epochs=12, batch_size=4, lr=5e-3, warmup=0.0, progress=False, **options
-        )
+            tiny_data, str(tiny_model_dir), epochs=12, batch_size=4, lr=5e-3, warmup=0.0, progress=False,
+            freeze_word_embeddings=False,  # random, not pretrained: they learn (tests/conftest.py, TINY_WORDS)
+            **options,
+        )  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -30,7 +30,8 @@ def test_frozen_word_embeddings_stay_and_the_rest_learns(tiny_data, tiny_model_d
     assert model.train_config["freeze_word_embeddings"] is True  # saved with the model, like every option
 
 
-def test_by_default_the_word_embeddings_learn(tiny_data, tiny_model_dir):
+def test_frozen_by_default_and_learning_when_asked(tiny_data, tiny_model_dir):
+    assert TrainConfig().freeze_word_embeddings is True  # issue 14, rule 10
     before, after, _ = _fit(tiny_data, tiny_model_dir, False)
     words = "encoder.bert.embeddings.word_embeddings.weight"
     assert not torch.equal(after[words], before[words])
