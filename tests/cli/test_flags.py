@@ -16,7 +16,7 @@ def test_flags_carry_the_dataclass_defaults_in_their_help():
     parser = argparse.ArgumentParser()
     add_flags(parser, TrainConfig)
     helps = {a.dest: a.help for a in parser._actions}
-    assert "(default: 10)" in helps["epochs"] and "(default: 0.0002)" in helps["lr"]
+    assert "(default: 10)" in helps["epochs"] and "(default: 0.0003)" in helps["lr"]
     assert parser.parse_args([]).epochs is None  # not given: TrainConfig's default stands
 
 

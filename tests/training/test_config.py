@@ -23,7 +23,7 @@ def test_bad_options_are_refused():
         (dict(epochs=2.5), "epochs must be a whole number"),
         (dict(batch_size="4"), "batch_size must be a whole number"),
         (dict(batch_size=2.5), "batch_size must be a whole number"),
-        (dict(lr=None), r"lr must be a finite number, got None; use e.g. --lr 0.0002"),
+        (dict(lr=None), r"lr must be a finite number, got None; use e.g. --lr 0.0003"),
         (dict(lr="1e-3"), "lr must be a finite number"),
         (dict(lr=float("inf")), "lr must be a finite number, got inf"),
         (dict(warmup=None), "warmup must be a finite number"),
