@@ -10,14 +10,16 @@ recipe split's training half: wikigold, 50/50, seed 100) at the same batch size,
 take the same number of optimizer steps; neither evaluates nor saves.
 
 - ``nerkit-plain``: ``nerkit.fit`` with the HF Trainer's very model and loss (``crf=False``,
-  ``casing=False``: a token classifier with cross-entropy on first pieces), its other defaults
+  ``casing=False``: a token classifier with cross-entropy on first pieces; ``freeze_word_embeddings=False``:
+  every weight trained, as the Trainer does), its other defaults
   (length-grouped batches, gradient clipping at 1.0, linear warm-up, fused AdamW), ``precision``
   as given (default fp32), no progress bar. Its steps/s is steps / the epoch's seconds
   (``model.history``: the epoch's loop, batches included). The same arithmetic as ``hf``, so
   the difference is overhead alone.
-- ``nerkit``: the same with nerkit's full defaults (CRF, casing features): more arithmetic per
-  step than ``hf`` (the CRF's likelihood: a forward-backward pass over each window's words),
-  shown for what a default run costs.
+- ``nerkit``: the same with nerkit's full defaults (CRF, casing features, frozen word embeddings):
+  other arithmetic per step than ``hf`` (the CRF's likelihood, a forward-backward pass over each
+  window's words, added; the word-piece table's gradient and update skipped), shown for what a
+  default run costs.
 - ``hf``: ``transformers.Trainer`` + ``DataCollatorForTokenClassification``, labels on first
   pieces (-100 elsewhere), ``save_strategy="no"``, ``logging_strategy="no"``, no tqdm.
   Its steps/s is steps / ``train_runtime`` (the Trainer's own timing of ``train()``, which also
@@ -187,7 +189,8 @@ def main(argv=None) -> int:
         run_nerkit(folder, nerkit.subsample(train, 0.1, seed=2), args)  # warm-up: imports, first calls
         for r in range(args.repeats):
             arms = {
-                "nerkit-plain": run_nerkit(folder, train, args, crf=False, casing=False),
+                # The Trainer's arithmetic: its model and loss, every weight trained.
+                "nerkit-plain": run_nerkit(folder, train, args, crf=False, casing=False, freeze_word_embeddings=False),
                 "hf": run_hf(folder, train, args),
                 "nerkit": run_nerkit(folder, train, args),
             }
