@@ -46,7 +46,7 @@ def clip_gradients(parameters: Sequence[torch.Tensor], max_norm: float) -> torch
         return torch.nn.utils.clip_grad_norm_(parameters, max_norm)
     # clip_grad_norm_'s arithmetic for one (device, dtype) group: per-tensor norms, their norm,
     # then the coefficient clamped to 1.0.
-    total = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads, 2.0)), 2.0)
+    total = _total_norm(grads)
     coef = torch.clamp(float(max_norm) / (total + 1e-6), max=1.0)
     if first.device.type == "cpu" and float(coef) == 1.0:
         return total  # multiplying by exactly 1.0 would change nothing
@@ -67,5 +67,9 @@ def clip_divisor(grads: Sequence[torch.Tensor], max_norm: float) -> torch.Tensor
     >>> round(float(clip_divisor(g, 1.0)), 4), float(clip_divisor(g, 10.0))
     (5.0, 1.0)
     """
-    total = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads, 2.0)), 2.0)
-    return torch.clamp((total + 1e-6) / float(max_norm), min=1.0)
+    return torch.clamp((_total_norm(grads) + 1e-6) / float(max_norm), min=1.0)
+
+
+def _total_norm(grads: Sequence[torch.Tensor]) -> torch.Tensor:
+    """The 2-norm of all of ``grads`` together, as clip_grad_norm_ computes it for one device and dtype."""
+    return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads, 2.0)), 2.0)

@@ -13,11 +13,12 @@ True
 
 Why: the word-piece table is most of a small model's weights (11.7M of the embedded MiniLM's
 22.7M), and a few hundred training sentences touch a sliver of its rows. Trained, the whole
-table gets a dense gradient, a clipping pass and an AdamW update on every step (a fifth of a
-MiniLM step on a 2-core CPU); frozen, none of that runs, and words seen only at prediction time
-keep the same footing as those seen in training. Positions, the casing features (token types)
-and everything above the embeddings still learn. It is the default (``TrainConfig.freeze_word_embeddings``)
-because it also scored better: +0.0089 micro F1 on average over 5 folds by article of wikigold,
+table gets a dense gradient, a clipping pass and an AdamW update on every step (an epoch of the
+defaults took 18.29 s with it against 16.13 s frozen, medians, benchmarks/default_time.py);
+frozen, none of that runs, and words seen only at prediction time keep the same footing as
+those seen in training. Positions, the casing features (token types) and everything above the
+embeddings still learn. It is the default (``TrainConfig.freeze_word_embeddings``) because it
+also scored better: +0.0089 micro F1 on average over 5 folds by article of wikigold,
 4 of 5 folds (issue 14's rule 10, benchmarks/RESULTS.md); ``--freeze-word-embeddings off``
 trains the table as before.
 """
