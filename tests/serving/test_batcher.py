@@ -137,27 +137,37 @@ def test_a_small_request_is_not_held_behind_a_big_one():
 
 
 def test_units_are_taken_round_robin_within_the_word_budget():
+    """a and b are queued while the big request's first call is held at the gate (no timing
+    involved: with a sleep instead of the gate, b sometimes arrived a call late); the next call
+    takes one unit of each in turn, within the word budget."""
     from nerkit.serving.batcher import MicroBatcher
     from nerkit.serving.work import Plan
 
-    class Costly(UnitWork):
+    class Costly(GatedWork):
         def split(self, texts):
             plan = super().split(texts)
             plan.costs = [30] * len(plan.units)
             return plan
 
-    work = Costly(pause=0.05)
-    batcher = MicroBatcher(work, max_units=32, max_cost=100, max_wait_ms=20)
+    work = Costly()
+    batcher = MicroBatcher(work, max_units=32, max_cost=100, max_wait_ms=0)
 
     async def scenario():
-        return await asyncio.gather(batcher(["big"]), batcher(["a"]), batcher(["b"]))
+        big = asyncio.create_task(batcher(["big"]))
+        try:
+            await until(lambda: len(work.calls) == 1)  # the first call runs (held at the gate)
+            small = [asyncio.create_task(batcher([t])) for t in ("a", "b")]
+            await until(lambda: batcher.stats["requests"] == 3)  # both are queued
+            work.gate.release(1)
+            await until(lambda: len(work.calls) == 2)
+        finally:
+            work.gate.release(1000)  # never leave a call held
+        return [await big] + [await t for t in small]
 
     assert asyncio.run(scenario()) == [[60], ["A#0"], ["B#0"]]
     assert all(len(call) <= 3 for call in work.calls)  # 3 x 30 words <= 100 < 4 x 30
-    # a and b arrive while the big request's first call runs; the next call takes one unit of each in turn.
-    shared = next(k for k, call in enumerate(work.calls) if "a#0" in call)
-    call = work.calls[shared]
-    assert shared <= 1 and len(call) == 3 and {"a#0", "b#0"} < set(call)  # and one unit of the big one
+    call = work.calls[1]
+    assert len(call) == 3 and {"a#0", "b#0"} < set(call), call  # and one unit of the big one
     assert isinstance(work.split(["x"]), Plan)
 
 
