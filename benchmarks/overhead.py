@@ -190,7 +190,9 @@ def main(argv=None) -> int:
         for r in range(args.repeats):
             arms = {
                 # The Trainer's arithmetic: its model and loss, every weight trained.
-                "nerkit-plain": run_nerkit(folder, train, args, crf=False, casing=False, freeze_word_embeddings=False),
+                "nerkit-plain": run_nerkit(
+                    folder, train, args, crf=False, casing=False, freeze_word_embeddings=False, context=0
+                ),
                 "hf": run_hf(folder, train, args),
                 "nerkit": run_nerkit(folder, train, args),
             }

@@ -5,8 +5,8 @@ import random
 import pytest
 from transformers import AutoTokenizer
 
-from nerkit.encoding.batches import collate, length_grouped_batches, sorted_batches
-from nerkit.encoding.windows import IGNORE, encode
+from nerkit.encoding.batches import WindowTable, collate, cut, gather_many, length_grouped_batches, sorted_batches
+from nerkit.encoding.windows import IGNORE, Window, encode
 from nerkit.labels import create_label_map
 
 
@@ -23,6 +23,72 @@ def test_collate_pads_to_longest_or_fixed(tokenizer):
     assert batch.attention_mask.tolist() == [[1, 1, 1, 0, 0], [1] * 5]
     assert batch.labels[0, 3:].tolist() == [IGNORE, IGNORE]
     assert collate(windows, pad_id=0, pad_to=20).input_ids.shape == (2, 20)
+
+
+def random_windows(n=30, seed=0):
+    rng = random.Random(seed)
+    windows = []
+    for k in range(n):
+        size = rng.randint(1, 12)
+        windows.append(Window(
+            sentence=k // 2,
+            input_ids=[rng.randint(1, 99) for _ in range(size)],
+            type_ids=[rng.randint(0, 3) for _ in range(size)],
+            word_index=[rng.randint(-1, 9) for _ in range(size)],
+            labels=[rng.choice([IGNORE, 0, 1, 2]) for _ in range(size)],
+        ))  # fmt: skip
+    return windows
+
+
+def expected(windows, batch, pad_id, width):
+    """A batch padded by hand, window by window."""
+    rows = [windows[i] for i in batch]
+
+    def padded(field, fill):
+        return [getattr(w, field) + [fill] * (width - len(w.input_ids)) for w in rows]
+
+    return {
+        "input_ids": padded("input_ids", pad_id),
+        "attention_mask": [[1] * len(w.input_ids) + [0] * (width - len(w.input_ids)) for w in rows],
+        "token_type_ids": padded("type_ids", 0),
+        "word_index": padded("word_index", -1),
+        "labels": padded("labels", IGNORE),
+        "sentence": [w.sentence for w in rows],
+    }
+
+
+@pytest.mark.parametrize("pad_to", [None, 16])
+def test_gather_many_pads_each_batch_like_padding_by_hand(pad_to):
+    windows = random_windows()
+    table = WindowTable.build(windows)
+    rng = random.Random(1)
+    batches = [rng.sample(range(len(windows)), rng.randint(1, 6)) for _ in range(9)] + [[4]]
+    got = gather_many(table, batches, pad_id=7, pad_to=pad_to)
+    assert len(got) == len(batches)
+    for batch, idx in zip(got, batches):
+        width = pad_to or max(len(windows[i].input_ids) for i in idx)
+        want = expected(windows, idx, 7, width)
+        assert {name: getattr(batch, name).tolist() for name in want} == want
+        assert batch.input_ids.shape == (len(idx), width)
+
+
+def test_cut_gives_the_batches_of_gather_many_a_few_at_a_time():
+    windows = random_windows(40, seed=3)
+    table = WindowTable.build(windows)
+    batches = [list(range(k, min(k + 3, 40))) for k in range(0, 40, 3)]  # 14 batches, the last of one window
+    whole = gather_many(table, batches, pad_id=0)
+    for ahead in (1, 5, 64):
+        pieces = list(cut(table, iter(batches), pad_id=0, ahead=ahead))
+        assert len(pieces) == len(whole)
+        for a, b in zip(pieces, whole):
+            assert a.input_ids.tolist() == b.input_ids.tolist() and a.labels.tolist() == b.labels.tolist()
+    assert gather_many(table, [], pad_id=0) == []
+
+
+def test_a_table_without_labels_gives_batches_without_labels():
+    windows = [Window(0, [2, 7, 3], [0, 0, 0], [-1, 0, -1]), Window(1, [2, 3], [0, 0], [-1, -1])]
+    (batch,) = gather_many(WindowTable.build(windows), [[1, 0]], pad_id=0)
+    assert batch.labels is None and batch.input_ids.tolist() == [[2, 3, 0], [2, 7, 3]]
 
 
 def test_length_grouped_batches_cover_everything_once_and_group_lengths():

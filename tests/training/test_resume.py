@@ -32,11 +32,11 @@ CHILD = textwrap.dedent("""
     warnings.simplefilter("ignore")
     import nerkit, nerkit.training.loop
     args = json.loads(sys.argv[1])
-    collate = nerkit.training.loop.gather
-    def slow_collate(*a, **k):  # slow enough for the test to kill it mid-run
+    step = nerkit.training.loop._Run.step
+    def slow_step(*a, **k):  # slow enough for the test to kill it mid-run
         time.sleep(0.25)
-        return collate(*a, **k)
-    nerkit.training.loop.gather = slow_collate
+        return step(*a, **k)
+    nerkit.training.loop._Run.step = slow_step
     data = nerkit.Dataset(args["sentences"], args["labels"], args["doc_ids"])
     nerkit.fit(data, args["model"], checkpoint_dir=args["dir"], checkpoint_every=3, **args["options"])
     print("finished")
@@ -113,18 +113,18 @@ def test_resume_keeps_the_validation_choice(tmp_path, tiny_model_dir, tiny_data,
     folder = tmp_path / "ck"
     options = dict(validation=tiny_data, patience=2, epochs=4)
     full = fit_tiny(tiny_data, tiny_model_dir, **options)
-    collate, calls = nerkit.training.loop.gather, []
+    step, calls = nerkit.training.loop._Run.step, []
 
-    def crashing_collate(*args, **kwargs):  # dies in epoch 3, after two epochs' checkpoints
+    def crashing_step(*args, **kwargs):  # dies in epoch 3, after two epochs' checkpoints
         calls.append(1)
         if len(calls) == 10:
             raise Crash
-        return collate(*args, **kwargs)
+        return step(*args, **kwargs)
 
-    monkeypatch.setattr(nerkit.training.loop, "gather", crashing_collate)
+    monkeypatch.setattr(nerkit.training.loop._Run, "step", crashing_step)
     with pytest.raises(Crash):
         fit_tiny(tiny_data, tiny_model_dir, checkpoint_dir=str(folder), **options)
-    monkeypatch.setattr(nerkit.training.loop, "gather", collate)
+    monkeypatch.setattr(nerkit.training.loop._Run, "step", step)
     assert (checkpoint.latest(folder) / "best.safetensors").exists()
     resumed = fit_tiny(tiny_data, tiny_model_dir, checkpoint_dir=str(folder), resume=True, **options)
     assert [r["val_f1"] for r in resumed.history] == [r["val_f1"] for r in full.history]
@@ -214,19 +214,19 @@ def test_averaged_weights_are_the_mean_of_the_last_epochs_and_survive_a_resume(
             assert torch.allclose(state[name], (value + last_two[1][name]) / 2, atol=1e-6), name
     assert not torch.equal(last_two[0]["crf.transitions"], last_two[1]["crf.transitions"])  # two different epochs
     # Killed in epoch 4, after epoch 3's weights went into the mean: the resumed run ends with the same mean.
-    collate, calls = nerkit.training.loop.gather, []
+    step, calls = nerkit.training.loop._Run.step, []
 
-    def crashing_collate(*args, **kwargs):
+    def crashing_step(*args, **kwargs):
         calls.append(1)
         if len(calls) == 14:  # 4 steps an epoch (8 sentences, batches of 2): in epoch 4
             raise Crash
-        return collate(*args, **kwargs)
+        return step(*args, **kwargs)
 
     again = tmp_path / "again"
-    monkeypatch.setattr(nerkit.training.loop, "gather", crashing_collate)
+    monkeypatch.setattr(nerkit.training.loop._Run, "step", crashing_step)
     with pytest.raises(Crash):
         fit_tiny(tiny_data, tiny_model_dir, checkpoint_dir=str(again), **options)
-    monkeypatch.setattr(nerkit.training.loop, "gather", collate)
+    monkeypatch.setattr(nerkit.training.loop._Run, "step", step)
     resumed = fit_tiny(tiny_data, tiny_model_dir, checkpoint_dir=str(again), resume=True, **options)
     for name, value in resumed.network.state_dict().items():
         assert torch.allclose(value, state[name], atol=1e-6), name

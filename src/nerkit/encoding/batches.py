@@ -13,12 +13,16 @@ Why a table: training and prediction turn the windows into tensors once (:class:
 the word pieces of all windows back to back, on the model's device) and cut each batch out
 of it with a few indexing operations (:func:`gather`), instead of building small tensors
 window by window on every step; the host then only decides which windows go together.
+:func:`cut` does that for many batches at once (:func:`gather_many`: the same few operations
+for 64 batches as for one), so a step on a tiny model or a fast GPU does not wait for them.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -26,7 +30,18 @@ import torch
 
 from .windows import IGNORE, Window
 
-__all__ = ["Batch", "WindowTable", "collate", "gather", "length_grouped_batches", "sorted_batches"]
+CUT_AHEAD = 64  # batches cut out of a table together (their tensors are held until they are used)
+
+__all__ = [
+    "Batch",
+    "WindowTable",
+    "collate",
+    "cut",
+    "gather",
+    "gather_many",
+    "length_grouped_batches",
+    "sorted_batches",
+]
 
 
 @dataclass
@@ -72,6 +87,15 @@ class WindowTable:
     sentence: torch.Tensor  # per window: its sentence
     lengths: list[int]
 
+    @functools.cached_property
+    def host_lengths(self) -> np.ndarray:
+        return np.asarray(self.lengths, dtype=np.int64)
+
+    @functools.cached_property
+    def host_starts(self) -> np.ndarray:
+        """``starts`` on the host, where :func:`gather_many` works out its indices."""
+        return np.cumsum(self.host_lengths) - self.host_lengths
+
     @classmethod
     def build(cls, windows: Sequence[Window]) -> "WindowTable":
         lengths = [len(w.input_ids) for w in windows]
@@ -103,28 +127,74 @@ class WindowTable:
 
 
 def gather(table: WindowTable, idx: Sequence[int], pad_id: int, pad_to: int | None = None) -> Batch:
-    """The windows ``idx`` of ``table`` as a batch padded to its longest member (or to ``pad_to``).
+    """The windows ``idx`` of ``table`` as a batch padded to its longest member (or to ``pad_to``)."""
+    return gather_many(table, [idx], pad_id, pad_to)[0]
 
-    A handful of tensor operations on the table's device, whatever the batch size.
+
+def gather_many(
+    table: WindowTable, batches: Sequence[Sequence[int]], pad_id: int, pad_to: int | None = None
+) -> list[Batch]:
+    """Each of ``batches`` (lists of windows of ``table``) as :func:`gather` makes it, all cut out together.
+
+    Where each padded cell comes from is worked out on the host (the lengths are known there),
+    then each field is taken from the table by one indexing operation on its device for all
+    the batches, and split into views: a handful of operations however many batches, which
+    is what lets a training epoch cut its batches ahead of its steps.
     """
-    length = pad_to or max(table.lengths[i] for i in idx)
+    if not batches:
+        return []
+    counts = np.fromiter((len(b) for b in batches), dtype=np.int64, count=len(batches))
+    rows = np.fromiter((i for b in batches for i in b), dtype=np.int64, count=int(counts.sum()))
+    lengths, starts = table.host_lengths, table.host_starts
+    if pad_to:
+        widths = np.full(len(batches), pad_to, dtype=np.int64)
+    else:  # each batch as wide as its longest window
+        widths = np.maximum.reduceat(lengths[rows], np.cumsum(counts) - counts) if len(rows) else counts
+    row_width = np.repeat(widths, counts)
+    row_of_cell = np.repeat(rows, row_width)
+    column = np.arange(len(row_of_cell)) - np.repeat(np.cumsum(row_width) - row_width, row_width)
+    inside_host = column < lengths[row_of_cell]
     device = table.input_ids.device
-    rows = torch.as_tensor(list(idx), dtype=torch.long)
-    if device.type == "cuda":
-        # From pinned memory: a copy from pageable memory would first wait for the GPU's queue.
-        rows = rows.pin_memory().to(device, non_blocking=True)
-    elif device.type != "cpu":
-        rows = rows.to(device)
-    columns = torch.arange(length, device=device)
-    inside = columns.unsqueeze(0) < table.sizes[rows].unsqueeze(1)
-    where = torch.where(inside, table.starts[rows].unsqueeze(1) + columns, 0)
+    where = _to(torch.from_numpy(np.where(inside_host, starts[row_of_cell] + column, 0)), device)
+    inside = _to(torch.from_numpy(inside_host), device)
+    outside = ~inside
 
     def take(flat: torch.Tensor, fill: int) -> torch.Tensor:
-        return flat[where].masked_fill_(~inside, fill) if flat.numel() else torch.full_like(where, fill)
+        return flat[where].masked_fill_(outside, fill) if flat.numel() else torch.full_like(where, fill)
 
-    labels = take(table.labels, IGNORE) if table.labels is not None else None
-    return Batch(take(table.input_ids, pad_id), inside.long(), take(table.type_ids, 0),
-                 take(table.word_index, -1), table.sentence[rows], labels)  # fmt: skip
+    cells = (counts * widths).tolist()
+    columns = {
+        "input_ids": take(table.input_ids, pad_id),
+        "attention_mask": inside.long(),
+        "token_type_ids": take(table.type_ids, 0),
+        "word_index": take(table.word_index, -1),
+    }
+    if table.labels is not None:
+        columns["labels"] = take(table.labels, IGNORE)
+    parts = {name: value.split(cells) for name, value in columns.items()}
+    sentences = table.sentence[_to(torch.from_numpy(rows), device)].split(counts.tolist())
+    out = []
+    for k, (n, width) in enumerate(zip(counts.tolist(), widths.tolist())):
+        shaped = {name: value[k].view(n, width) for name, value in parts.items()}
+        labels = shaped.pop("labels", None)
+        out.append(Batch(**shaped, sentence=sentences[k], labels=labels))
+    return out
+
+
+def cut(
+    table: WindowTable, batches: Iterable[Sequence[int]], pad_id: int, pad_to: int | None = None, ahead: int = CUT_AHEAD
+) -> Iterator[Batch]:
+    """:func:`gather` for each of ``batches`` in turn, ``ahead`` batches cut at a time by :func:`gather_many`."""
+    batches = iter(batches)
+    while chunk := list(itertools.islice(batches, ahead)):
+        yield from gather_many(table, chunk, pad_id, pad_to)
+
+
+def _to(x: torch.Tensor, device: torch.device) -> torch.Tensor:
+    if device.type == "cuda":
+        # From pinned memory: a copy from pageable memory would first wait for the GPU's queue.
+        return x.pin_memory().to(device, non_blocking=True)
+    return x if device.type == "cpu" else x.to(device)
 
 
 def collate(windows: Sequence[Window], pad_id: int, pad_to: int | None = None) -> Batch:

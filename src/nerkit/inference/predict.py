@@ -31,7 +31,7 @@ import numpy as np
 import torch
 
 from ..data.dataset import Dataset, check_sentences
-from ..encoding.batches import WindowTable, gather, sorted_batches
+from ..encoding.batches import WindowTable, cut, sorted_batches
 from ..encoding.context import Surrounding, check_documents, surrounding
 from ..encoding.windows import IGNORE, encode
 from ..hardware import use_bf16
@@ -149,8 +149,8 @@ def _run(model: NerModel, windows, options: InferenceOptions) -> _Scores:
     out = _Scores()
     loss_sum = torch.zeros((), dtype=torch.float64, device=device) if device.type != "mps" else 0.0
     with torch.inference_mode():
-        for idx in sorted_batches(table.lengths, options.batch_size, options.token_budget(device)):
-            batch = gather(table, idx, model.pad_id)
+        batches = list(sorted_batches(table.lengths, options.batch_size, options.token_budget(device)))
+        for idx, batch in zip(batches, cut(table, batches, model.pad_id)):
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
                 logits = network(**batch.model_inputs(device)).logits
             logits = logits.float()

@@ -23,8 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 
 from ..encoding.casing import N_SHAPES
+from . import bert
 from .crf import LinearChainCRF
 
 __all__ = ["TokenClassifier", "Output", "enable_casing", "max_positions"]
@@ -54,14 +56,20 @@ class TokenClassifier(torch.nn.Module):
 
     def forward(self, input_ids, attention_mask, token_type_ids, labels=None, words: int | None = None) -> Output:
         """``words``: the most labelled pieces in a row of ``labels``, if known (spares the CRF a read-back)."""
-        if labels is None or self.crf is None:
+        own_loss = labels is not None and self.crf is None  # the encoder's cross-entropy over labelled pieces
+        if bert.supports(self.encoder):  # the same arithmetic as the encoder's forward, less Python
+            logits = bert.logits(self.encoder, input_ids, attention_mask, token_type_ids)
+            loss = F.cross_entropy(logits.view(-1, logits.shape[-1]), labels.view(-1)) if own_loss else None
+        else:
             out = self.encoder(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids, labels=labels
-            )
-            return Output(out.logits, out.loss)
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
+                labels=labels if own_loss else None,
+            )  # fmt: skip
+            logits, loss = out.logits, out.loss
+        if labels is None or own_loss:
+            return Output(logits, loss)
         # The CRF's sequence likelihood replaces the per-piece cross-entropy; it sums many
         # small numbers, so it runs in fp32 whatever precision the encoder ran in.
-        logits = self.encoder(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).logits
         with torch.autocast(logits.device.type, enabled=False):
             return Output(logits, self.crf.nll(logits, labels, words=max(1, words) if words is not None else None))
 

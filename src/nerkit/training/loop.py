@@ -37,7 +37,7 @@ import torch
 
 from ..data.dataset import Dataset
 from ..data.formats import as_dataset
-from ..encoding.batches import WindowTable, gather, length_grouped_batches
+from ..encoding.batches import Batch, WindowTable, cut, length_grouped_batches
 from ..encoding.context import surrounding
 from ..encoding.windows import IGNORE, encode
 from ..errors import ConfigError, DataError
@@ -185,8 +185,12 @@ class _Run:
         running = _Running(self.ner.device, progress.sums if ctx.is_main else EpochSums())
         bar = tqdm(total=len(batches), initial=first, desc=f"epoch {epoch}/{config.epochs}",
                    disable=not (config.progress and ctx.is_main), leave=False, file=sys.stderr)  # fmt: skip
-        for step in range(first, len(batches)):
-            self.step(batches[step], running)
+        # Each global batch with this process's share of it as tensors. A process with no share
+        # of a batch (a short last batch) still takes a window: see step.
+        shares = (ctx.share(idx) or idx[:1] for idx in batches[first:])
+        cuts = cut(self.table, shares, self.ner.pad_id, config.pad_to)
+        for step, (idx, batch) in enumerate(zip(batches[first:], cuts), start=first):
+            self.step(idx, batch, running)
             progress.global_step += 1
             bar.update()
             if not bar.disable and (step + 1) % SHOW_EVERY == 0:  # a read-back, so not every step
@@ -212,8 +216,9 @@ class _Run:
         batches = length_grouped_batches(lengths, config.batch_size, config.seed + epoch, config.group_by_length)
         return [[rows[j] for j in batch] for batch in batches]
 
-    def step(self, idx: list[int], running: "_Running") -> None:
-        """One optimizer step on the global batch ``idx``; this process's part of its loss and pieces go to ``running``.
+    def step(self, idx: list[int], batch: Batch, running: "_Running") -> None:
+        """One optimizer step on the global batch ``idx``, of which ``batch`` is this process's
+        share; this process's part of its loss and pieces go to ``running``.
 
         With several processes each takes its share of ``idx`` and scales its mean loss by its
         share of the batch's labelled pieces (times the number of processes, which DDP's
@@ -228,7 +233,6 @@ class _Run:
         # A process with nothing labelled in its share (or no share: a short last batch) still
         # runs forward and backward, with zero gradients, because DDP all-reduces every step.
         rows = mine or idx[:1]
-        batch = gather(self.table, rows, self.ner.pad_id, self.config.pad_to)
         inputs = batch.model_inputs(device, with_labels=weight > 0)
         if "labels" in inputs:  # the CRF's width, known here: the device need not tell it
             inputs["words"] = max(self.labelled[i] for i in rows)
