@@ -82,7 +82,7 @@ BENCH=${PIPESTATUS[0]}
   echo "Command: \`bash benchmarks/gpu_check.sh $CPU $QUICK\`"
   echo
   echo "- tests: $TEST_LINE"
-  echo "- per-step overhead, tiny BERT (\`benchmarks/overhead.py ${OVER[*]}\`): $(tail -n 1 "$OUT/overhead.log")"
+  echo "- per-step overhead, tiny BERT (\`benchmarks/overhead.py ${OVER[*]}\`), steps/s ratios: $(grep median "$OUT/overhead.log" | paste -sd ';' - | sed 's/;/; /g')"
   echo
   [ -f "$OUT/results.md" ] && cat "$OUT/results.md"
 } > "$OUT/check.md"

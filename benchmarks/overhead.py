@@ -37,6 +37,7 @@ BERT: what the per-step savings are worth where the model's arithmetic is real.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import platform
 import statistics
@@ -47,6 +48,7 @@ import warnings
 from pathlib import Path
 
 import torch
+import transformers
 
 import nerkit
 
@@ -105,7 +107,7 @@ def hf_rows(tokenizer, data, label2id) -> list[dict]:
     return rows
 
 
-def run_hf(folder: Path, train, args) -> dict:
+def run_hf(folder: Path, train, args, grouped: bool = False) -> dict:
     from transformers import (
         AutoModelForTokenClassification,
         AutoTokenizer,
@@ -134,6 +136,7 @@ def run_hf(folder: Path, train, args) -> dict:
             logging_strategy="no",
             disable_tqdm=True,
             seed=100,
+            **(_grouping() if grouped else {}),
         )
         trainer = Trainer(
             model=model, args=targs, train_dataset=rows, data_collator=DataCollatorForTokenClassification(tokenizer),
@@ -149,6 +152,15 @@ def run_hf(folder: Path, train, args) -> dict:
         "wall_seconds": wall,
         "loss": out.training_loss,
     }
+
+
+def _grouping() -> dict:
+    """The Trainer's own length grouping (its LengthGroupedSampler), under this transformers' name for it."""
+    from transformers import TrainingArguments
+
+    if "train_sampling_strategy" in inspect.signature(TrainingArguments).parameters:
+        return {"train_sampling_strategy": "group_by_length"}
+    return {"group_by_length": True}  # transformers before 5.2x
 
 
 def _clock_callback():
@@ -194,30 +206,31 @@ def main(argv=None) -> int:
                     folder, train, args, crf=False, casing=False, freeze_word_embeddings=False, context=0
                 ),
                 "hf": run_hf(folder, train, args),
+                "hf-grouped": run_hf(folder, train, args, grouped=True),
                 "nerkit": run_nerkit(folder, train, args),
             }
             assert len({a["steps"] for a in arms.values()}) == 1, arms
             for a in arms.values():
                 a["steps_per_s"] = a["steps"] / a["loop_seconds"]
-            hf = arms["hf"]["steps_per_s"]
-            hf_epoch = arms["hf"]["steps"] / arms["hf"]["epoch_seconds"]
-            rounds.append(arms | {"ratio": arms["nerkit-plain"]["steps_per_s"] / hf,
-                                  "ratio_defaults": arms["nerkit"]["steps_per_s"] / hf,
-                                  "ratio_vs_hf_epoch": arms["nerkit-plain"]["steps_per_s"] / hf_epoch})  # fmt: skip
-            print(
-                f"round {r + 1}: nerkit-plain {arms['nerkit-plain']['steps_per_s']:.1f} steps/s, HF Trainer {hf:.1f}, "
-                f"nerkit defaults {arms['nerkit']['steps_per_s']:.1f}; plain/HF {rounds[-1]['ratio']:.2f}x, "
-                f"defaults/HF {rounds[-1]['ratio_defaults']:.2f}x, plain/HF-epoch-only {rounds[-1]['ratio_vs_hf_epoch']:.2f}x "
-                f"({arms['hf']['steps']} steps each)",
-                flush=True,
-            )
-    ratios = [x["ratio"] for x in rounds]
-    defaults = [x["ratio_defaults"] for x in rounds]
-    strict = [x["ratio_vs_hf_epoch"] for x in rounds]
+            plain, hf = arms["nerkit-plain"]["steps_per_s"], arms["hf"]["steps_per_s"]
+            ratios = {
+                "plain/hf": plain / hf,
+                "plain/hf_epoch_only": plain / (arms["hf"]["steps"] / arms["hf"]["epoch_seconds"]),
+                "plain/hf_grouped": plain / arms["hf-grouped"]["steps_per_s"],
+                "defaults/hf": arms["nerkit"]["steps_per_s"] / hf,
+            }
+            rounds.append(arms | {"ratios": ratios})
+            speeds = ", ".join(f"{name} {a['steps_per_s']:.1f}" for name, a in arms.items())
+            shown = ", ".join(f"{name} {x:.2f}x" for name, x in ratios.items())
+            print(f"round {r + 1} ({arms['hf']['steps']} steps each): steps/s {speeds}; {shown}", flush=True)
+    summary = {}
+    for name in rounds[0]["ratios"]:
+        values = [x["ratios"][name] for x in rounds]
+        summary[name] = {"median": statistics.median(values), "min": min(values), "max": max(values)}
     result = {
         "command": "python benchmarks/overhead.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
-        f"torch {torch.__version__}, device {args.device}",
+        f"torch {torch.__version__}, transformers {transformers.__version__}, device {args.device}",
         "data": f"wikigold recipe split, training half ({len(train)} sentences)",
         "model": "embedded all-MiniLM-L6-v2"
         if args.embedded
@@ -225,22 +238,10 @@ def main(argv=None) -> int:
         "batch_size": args.batch_size,
         "precision": args.precision,
         "rounds": rounds,
-        "ratio_median": statistics.median(ratios),
-        "ratio_min": min(ratios),
-        "ratio_max": max(ratios),
-        "ratio_defaults_median": statistics.median(defaults),
-        "ratio_defaults_min": min(defaults),
-        "ratio_defaults_max": max(defaults),
-        "ratio_vs_hf_epoch_median": statistics.median(strict),
-        "ratio_vs_hf_epoch_min": min(strict),
-        "ratio_vs_hf_epoch_max": max(strict),
+        "ratios": summary,
     }
-    print(
-        f"nerkit-plain / HF Trainer steps/s: median {result['ratio_median']:.2f}x (min {min(ratios):.2f}, "
-        f"max {max(ratios):.2f}); nerkit defaults / HF Trainer: median {statistics.median(defaults):.2f}x "
-        f"(min {min(defaults):.2f}, max {max(defaults):.2f}); nerkit-plain / HF epoch only: median "
-        f"{statistics.median(strict):.2f}x (min {min(strict):.2f}, max {max(strict):.2f})"
-    )
+    for name, x in summary.items():
+        print(f"{name}: median {x['median']:.2f}x (min {x['min']:.2f}, max {x['max']:.2f})")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(result, indent=2) + "\n")

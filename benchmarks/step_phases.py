@@ -3,11 +3,14 @@
     OMP_NUM_THREADS=1 taskset -c 1 python benchmarks/step_phases.py --repeats 3
 
 Trains one epoch (the recipe split's training half, batch size 16, fp32) with a copy of
-``_Run.step`` that reads the clock between its phases: cutting the batch, forward, backward,
-the update (clipping and the optimizer: nerkit.training.optimizer.Update), the scheduler, releasing the gradients, the loss sums. The phases run
-exactly as in ``nerkit.training.loop`` (one process, so no share or weighting); the clock
-readings themselves add a few microseconds. Prints milliseconds per step for each phase, for
-the Trainer's model and loss (``crf=False, casing=False``) and for nerkit's defaults.
+``_Run.step`` that reads the clock between its phases: the batch's inputs (the batch itself is
+cut ahead, 64 at a time, outside the step: that time is in the epoch's figure only), forward,
+backward, the update (clipping and the optimizer: nerkit.training.optimizer.Update), the
+scheduler, releasing the gradients, the loss sums. The phases run exactly as in
+``nerkit.training.loop`` (one process, so no share or weighting); the clock readings
+themselves add a few microseconds. Prints milliseconds per step for each phase, for
+``benchmarks/overhead.py``'s arm with the Trainer's model, loss and inputs (``crf=False,
+casing=False, freeze_word_embeddings=False, context=0``) and for nerkit's defaults.
 """
 
 from __future__ import annotations

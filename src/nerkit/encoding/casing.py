@@ -8,6 +8,8 @@ through its token-type embeddings (``nerkit.modeling.network.enable_casing``).
 
 from __future__ import annotations
 
+import functools
+
 __all__ = ["SHAPES", "N_SHAPES", "word_shape"]
 
 # Word shapes, fed to the model through its token-type embeddings. An uncased model
@@ -16,6 +18,7 @@ SHAPES = ("other", "lower", "title", "upper", "mixed", "digit", "initial-title")
 N_SHAPES = len(SHAPES)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def word_shape(word: str, first: bool = False) -> int:
     """A small casing category for a word.
 
@@ -23,6 +26,9 @@ def word_shape(word: str, first: bool = False) -> int:
     ['lower', 'title', 'upper', 'mixed', 'digit', 'other']
     >>> SHAPES[word_shape("The", first=True)]   # a capital that only marks a sentence start
     'initial-title'
+
+    Remembered for the 65,536 words asked about most recently: text repeats its words, and
+    this runs for every word that is tagged (a fifth of a tiny model's prediction time before).
     """
     letters = [c for c in word if c.isalpha()]
     if not letters:

@@ -208,7 +208,7 @@ def encode(
     batch = (
         tokenizer(
             [tokenizable(s) for s in sentences_read], is_split_into_words=True, add_special_tokens=False,
-            truncation=False,
+            truncation=False, return_attention_mask=False, return_token_type_ids=False,  # a third of the call's time
         )
         if len(sentences)
         else None
