@@ -9,25 +9,29 @@ the scheduler, logging, synchronisation). Both train one epoch on the same sente
 recipe split's training half: wikigold, 50/50, seed 100) at the same batch size, so both
 take the same number of optimizer steps; neither evaluates nor saves.
 
-- ``nerkit-plain``: ``nerkit.fit`` with the HF Trainer's very model and loss (``crf=False``,
+- ``nerkit-plain``: ``nerkit.fit`` with the HF Trainer's very model, loss and inputs (``crf=False``,
   ``casing=False``: a token classifier with cross-entropy on first pieces; ``freeze_word_embeddings=False``:
-  every weight trained, as the Trainer does), its other defaults
-  (length-grouped batches, gradient clipping at 1.0, linear warm-up, fused AdamW), ``precision``
-  as given (default fp32), no progress bar. Its steps/s is steps / the epoch's seconds
-  (``model.history``: the epoch's loop, batches included). The same arithmetic as ``hf``, so
-  the difference is overhead alone.
-- ``nerkit``: the same with nerkit's full defaults (CRF, casing features, frozen word embeddings):
-  other arithmetic per step than ``hf`` (the CRF's likelihood, a forward-backward pass over each
-  window's words, added; the word-piece table's gradient and update skipped), shown for what a
-  default run costs.
+  every weight trained, as the Trainer does; ``context=0``: sentences alone, without the
+  document context nerkit adds by default), its other defaults (length-grouped batches, gradient
+  clipping at 1.0, linear warm-up, fused AdamW), ``precision`` as given (default fp32), no
+  progress bar. Its steps/s is steps / the epoch's seconds (``model.history``: the epoch's loop,
+  batches included).
+- ``nerkit``: the same with nerkit's full defaults (CRF, casing features, document context, frozen
+  word embeddings): other arithmetic per step than ``hf`` (the CRF's likelihood, a forward-backward
+  pass over each window's words, and up to 32 pieces of context added; the word-piece table's
+  gradient and update skipped), shown for what a default run costs.
 - ``hf``: ``transformers.Trainer`` + ``DataCollatorForTokenClassification``, labels on first
-  pieces (-100 elsewhere), ``save_strategy="no"``, ``logging_strategy="no"``, no tqdm.
+  pieces (-100 elsewhere), ``save_strategy="no"``, ``logging_strategy="no"``, no tqdm, otherwise
+  the Trainer's defaults: random batches, each padded to its longest sentence.
   Its steps/s is steps / ``train_runtime`` (the Trainer's own timing of ``train()``, which also
-  covers its set-up: data loader, optimizer, accelerate's preparation). ``hf_epoch_steps_per_s``
-  is steps / the epoch alone (a callback's clock from epoch begin to epoch end), the stricter
-  comparison with nerkit's epoch seconds; both ratios are reported.
+  covers its set-up: data loader, optimizer, accelerate's preparation). The ratio
+  ``plain/hf_epoch_only`` uses steps / the epoch alone (a callback's clock from epoch begin to
+  epoch end), the stricter comparison with nerkit's epoch seconds.
+- ``hf-grouped``: the same Trainer told to group by length (its own ``LengthGroupedSampler``), so its
+  batches hold about as much padding as nerkit's: ``plain/hf_grouped`` is the difference in what
+  each does around the same arithmetic, ``plain/hf`` that plus the padding nerkit does not compute.
 
-The arms alternate (nerkit-plain, hf, nerkit, nerkit-plain, ...) in one process so a slow spell on a shared
+The arms alternate (nerkit-plain, hf, hf-grouped, nerkit, nerkit-plain, ...) in one process so a slow spell on a shared
 machine hits both; the ratio of each round is reported, with the median and the spread.
 ``--device cuda`` runs both on the GPU (bf16 with ``--precision bf16``). ``--embedded`` trains the
 embedded MiniLM (22M parameters, the same random classifier head in every arm) instead of the tiny

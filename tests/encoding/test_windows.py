@@ -73,3 +73,36 @@ def test_max_len_below_8_is_refused(tokenizer):
 def test_casing_puts_shapes_in_type_ids(tokenizer):
     windows, _ = encode([["Paris", "xyz"]], tokenizer, max_len=32, casing=True)
     assert windows[0].type_ids == [0, word_shape("Paris", True), 1, 1, 1, 0]
+
+
+@pytest.mark.parametrize("max_len", [32, 10])
+def test_a_batch_is_encoded_as_each_sentence_alone(tokenizer, max_len):
+    # All sentences' pieces are worked out together (one array each, with offsets); each
+    # sentence's windows must still be exactly those it gets on its own, whatever its neighbours.
+    from nerkit.encoding.context import surrounding
+
+    sentences = [
+        ["Obama", "visited", "Paris", "."],
+        [],
+        ["GOOGLE", "xyz", "Berlin", "iPhone", "1997", "The", "city", "long", "sentence", "word", "Merkel"],
+        ["The", "Olympics"],
+        ["x" * 40, "London"],
+    ]
+    tags = [["I-PER", "O", "I-LOC", "O"], [], ["I-ORG", "O", "I-LOC", "O", "O", "O", "O", "O", "O", "O", "I-PER"],
+            ["O", "I-MISC"], ["O", "I-LOC"]]  # fmt: skip
+    lm = create_label_map(["O", "I-PER", "I-LOC", "I-ORG", "I-MISC"], trailing_tag="X")
+    docs = [0, 0, 0, 1, 1]
+    for context in (0, 3):
+        around = surrounding(sentences, docs, context, None) if context else None
+        options = dict(max_len=max_len, casing=True, context=context, warn=False)
+        together, _ = encode(sentences, tokenizer, lm, tags, surroundings=around, **options)
+        alone = []
+        for i in range(len(sentences)):
+            windows, _ = encode(
+                [sentences[i]], tokenizer, lm, [tags[i]], surroundings=around and [around[i]], **options
+            )
+            for w in windows:
+                w.sentence = i
+            alone += windows
+        assert together == alone
+        assert any(w.context != (0, 0) for w in together) == bool(context)

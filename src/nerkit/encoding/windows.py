@@ -32,6 +32,7 @@ This module owns the window options: ``max_len`` (:func:`check_max_len`) and ``s
 
 from __future__ import annotations
 
+import itertools
 import re
 import warnings
 from collections.abc import Sequence
@@ -218,8 +219,9 @@ def encode(
     special = (tokenizer.cls_token_id, tokenizer.sep_token_id)
     windows: list[Window] = []
     report = TruncationReport()
+    every = _Tokens.of(batch, sentences_read, casing, spans) if len(sentences) else None
     for i in range(len(sentences)):
-        pieces, before, after = _Pieces.of(batch, i, sentences_read[i], casing, spans[i])
+        pieces, before, after = _Pieces.of(every, i, len(sentences_read[i]), spans[i])
         label_ids = None
         if tags is not None:
             word_labels = np.asarray(label_map.encode(tags[i], where=f"sentence {i + 1}: "), dtype=np.int64)
@@ -233,6 +235,59 @@ def encode(
     if warn and report.dropped_anything:
         warnings.warn(str(report), stacklevel=2)
     return windows, report
+
+
+@dataclass
+class _Tokens:
+    """Every sentence's word pieces back to back, worked out for all sentences at once.
+
+    Per piece: its id, the word it belongs to (counted within its sentence), whether it starts
+    that word, and its word's shape (0 without casing). ``offsets[i]`` is sentence ``i``'s first
+    piece. Built with a few numpy operations over all sentences rather than a dozen per sentence.
+    """
+
+    ids: np.ndarray
+    wids: np.ndarray
+    is_first: np.ndarray
+    type_ids: np.ndarray
+    offsets: np.ndarray
+
+    @classmethod
+    def of(cls, batch, sentences: Sequence[Sequence[str]], casing: bool, spans: Sequence[tuple[int, int]]) -> "_Tokens":
+        counts = np.fromiter(map(len, batch["input_ids"]), dtype=np.int64, count=len(sentences))
+        total = int(counts.sum())
+        offsets = np.zeros(len(sentences) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        ids = np.fromiter(itertools.chain.from_iterable(batch["input_ids"]), dtype=np.int64, count=total)
+        word_ids = itertools.chain.from_iterable(batch.word_ids(i) for i in range(len(sentences)))
+        wids = np.fromiter((-1 if w is None else w for w in word_ids), dtype=np.int64, count=total)
+        is_first = np.ones(total, dtype=bool)
+        is_first[1:] = wids[1:] != wids[:-1]
+        is_first[offsets[:-1][counts > 0]] = True  # a sentence's first piece starts a word
+        type_ids = np.zeros(total, dtype=np.int64)
+        if casing and total:
+            type_ids = _shapes(sentences, spans)[_word_of_piece(sentences, counts, wids)]
+        return cls(ids, wids, is_first, type_ids, offsets)
+
+
+def _shapes(sentences: Sequence[Sequence[str]], spans: Sequence[tuple[int, int]]) -> np.ndarray:
+    """Every word's shape, sentence after sentence; only a sentence's own first word gets the
+    sentence-initial shapes (the words of its document context never do)."""
+    sizes = np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))
+    starts = np.cumsum(sizes) - sizes
+    first = np.zeros(int(sizes.sum()) + 1, dtype=bool)  # one spare: an empty sentence's span may start at its end
+    first[starts + np.fromiter((lo for lo, _ in spans), dtype=np.int64, count=len(spans))] = True
+    words = itertools.chain.from_iterable(sentences)
+    return np.fromiter(
+        (word_shape(w[:MAX_WORD_CHARS], f) for w, f in zip(words, first.tolist())), dtype=np.int64, count=len(first) - 1
+    )
+
+
+def _word_of_piece(sentences: Sequence[Sequence[str]], counts: np.ndarray, wids: np.ndarray) -> np.ndarray:
+    """Each piece's word as an index into all sentences' words back to back (a piece of no word: its sentence's last)."""
+    sizes = np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))
+    sentence = np.repeat(np.arange(len(sentences)), counts)
+    return (np.cumsum(sizes) - sizes)[sentence] + np.where(wids >= 0, wids, sizes[sentence] - 1)
 
 
 @dataclass
@@ -250,29 +305,17 @@ class _Pieces:
         return len(self.ids)
 
     @classmethod
-    def of(
-        cls, batch, i: int, words: Sequence[str], casing: bool, span: tuple[int, int]
-    ) -> tuple["_Pieces", "_Pieces", "_Pieces"]:
-        """The pieces of ``words[span[0]:span[1]]`` (the sentence), and of the words before and after it."""
-        ids = np.asarray(batch["input_ids"][i], dtype=np.int64)
-        wids = np.asarray([-1 if w is None else w for w in batch.word_ids(i)], dtype=np.int64)
-        n = len(ids)
-        is_first = np.zeros(n, dtype=bool)
-        if n:
-            is_first[0] = True
-            is_first[1:] = wids[1:] != wids[:-1]
-        type_ids = np.zeros(n, dtype=np.int64)
+    def of(cls, every: "_Tokens", i: int, words: int, span: tuple[int, int]) -> tuple["_Pieces", "_Pieces", "_Pieces"]:
+        """The pieces of sentence ``i``'s own words (``span`` of its ``words``), and of the words before and after them."""
+        a, b = every.offsets[i], every.offsets[i + 1]
+        wids = every.wids[a:b]
+        whole = cls(every.ids[a:b], wids, every.is_first[a:b], every.type_ids[a:b], words)
         lo, hi = span
-        if casing and n:
-            # Only the sentence's first word gets the sentence-initial shapes; context words never do.
-            shapes = [word_shape(w[:MAX_WORD_CHARS], first=(j == lo)) for j, w in enumerate(words)]
-            shapes = np.asarray(shapes, dtype=np.int64)
-            type_ids = shapes[wids]
-        whole = cls(ids, wids, is_first, type_ids, len(words))
-        if (lo, hi) == (0, len(words)):
+        if (lo, hi) == (0, words):
             return whole, _NONE, _NONE
+        n = b - a
         a, b = np.searchsorted(wids, lo), np.searchsorted(wids, hi)  # word ids rise with the pieces
-        return whole.part(a, b, lo, hi - lo), whole.part(0, a, 0, lo), whole.part(b, n, hi, len(words) - hi)
+        return whole.part(a, b, lo, hi - lo), whole.part(0, a, 0, lo), whole.part(b, n, hi, words - hi)
 
     def part(self, a: int, b: int, first_word: int, words: int) -> "_Pieces":
         """Pieces ``a:b``, with word ids counted from ``first_word``."""
@@ -328,6 +371,16 @@ def _bounds(pieces: _Pieces, content: int, stride: int | None, report: Truncatio
 def _window(i: int, pieces: _Pieces, label_ids, bound: tuple, special: tuple[int, int]) -> Window:
     start, end, own_from, own_to = bound
     cls, sep = special
+    if (start, own_from) == (0, 0) and end == own_to == pieces.n:  # the whole sentence, owning all its words
+        window = Window(
+            sentence=i,
+            input_ids=[cls, *pieces.ids.tolist(), sep],
+            type_ids=[0, *pieces.type_ids.tolist(), 0],
+            word_index=[-1, *np.where(pieces.is_first, pieces.wids, -1).tolist(), -1],
+        )
+        if label_ids is not None:
+            window.labels = [IGNORE, *label_ids.tolist(), IGNORE]
+        return window
     sl = slice(start, end)
     pos = np.arange(start, end)
     owned = pieces.is_first[sl] & (pos >= own_from) & (pos < own_to)
