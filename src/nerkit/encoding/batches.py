@@ -19,7 +19,6 @@ for 64 batches as for one), so a step on a tiny model or a fast GPU does not wai
 
 from __future__ import annotations
 
-import functools
 import itertools
 import random
 from collections.abc import Iterable, Iterator, Sequence
@@ -72,7 +71,7 @@ def _flat(rows: list[list[int]], total: int) -> torch.Tensor:
 
 @dataclass
 class WindowTable:
-    """All windows' pieces back to back (one tensor per field), and where each window starts.
+    """All windows' pieces back to back (one tensor per field, on the model's device), and where each window starts.
 
     ``lengths`` stays a Python list as well, so the width of a batch is known on the host
     without reading a tensor back from a GPU.
@@ -82,19 +81,12 @@ class WindowTable:
     type_ids: torch.Tensor
     word_index: torch.Tensor
     labels: torch.Tensor | None
-    starts: torch.Tensor  # per window: offset of its first piece
-    sizes: torch.Tensor  # per window: its number of pieces
+    # Per window, on the host (where gather_many works out each batch's cells): the offset of
+    # its first piece, and its number of pieces.
+    starts: np.ndarray
+    sizes: np.ndarray
     sentence: torch.Tensor  # per window: its sentence
     lengths: list[int]
-
-    @functools.cached_property
-    def host_lengths(self) -> np.ndarray:
-        return np.asarray(self.lengths, dtype=np.int64)
-
-    @functools.cached_property
-    def host_starts(self) -> np.ndarray:
-        """``starts`` on the host, where :func:`gather_many` works out its indices."""
-        return np.cumsum(self.host_lengths) - self.host_lengths
 
     @classmethod
     def build(cls, windows: Sequence[Window]) -> "WindowTable":
@@ -107,8 +99,8 @@ class WindowTable:
             type_ids=_flat([w.type_ids for w in windows], total),
             word_index=_flat([w.word_index for w in windows], total),
             labels=_flat([w.labels for w in windows], total) if has_labels else None,
-            starts=torch.as_tensor(starts, dtype=torch.long),
-            sizes=torch.tensor(lengths, dtype=torch.long),
+            starts=starts.astype(np.int64),
+            sizes=np.asarray(lengths, dtype=np.int64),
             sentence=torch.tensor([w.sentence for w in windows], dtype=torch.long),
             lengths=lengths,
         )
@@ -145,7 +137,7 @@ def gather_many(
         return []
     counts = np.fromiter((len(b) for b in batches), dtype=np.int64, count=len(batches))
     rows = np.fromiter((i for b in batches for i in b), dtype=np.int64, count=int(counts.sum()))
-    lengths, starts = table.host_lengths, table.host_starts
+    lengths, starts = table.sizes, table.starts
     if pad_to:
         widths = np.full(len(batches), pad_to, dtype=np.int64)
     else:  # each batch as wide as its longest window
