@@ -123,25 +123,24 @@ def nerkit_arm(train, test, args, checkpoints: bool = False) -> tuple[dict, obje
 def predict_arm(model, test, args) -> dict:
     sentences = [list(s) for s in test.sentences] * args.copies
     nerkit.predict(model, sentences[:256])  # warm-up: kernels, allocator
-    best = float("inf")
-    for _ in range(args.repeats):
-        sync(args.device)
-        started = time.perf_counter()
-        nerkit.predict(model, sentences)
-        sync(args.device)
-        best = min(best, time.perf_counter() - started)
-    out = {"sentences": len(sentences), "seconds": round(best, 3), "sentences_per_s": round(len(sentences) / best)}
+
+    def best() -> float:
+        seconds = float("inf")
+        for _ in range(args.repeats):
+            sync(args.device)
+            started = time.perf_counter()
+            nerkit.predict(model, sentences)
+            sync(args.device)
+            seconds = min(seconds, time.perf_counter() - started)
+        return seconds
+
+    plain = best()
     # Again as `nerkit serve` runs it: what is loaded frozen out of the cyclic collector's sight
     # (gc.freeze, for the rest of this process: so this runs last).
     gc.freeze()
-    best = float("inf")
-    for _ in range(args.repeats):
-        sync(args.device)
-        started = time.perf_counter()
-        nerkit.predict(model, sentences)
-        sync(args.device)
-        best = min(best, time.perf_counter() - started)
-    return out | {"frozen_gc_seconds": round(best, 3), "frozen_gc_sentences_per_s": round(len(sentences) / best)}
+    frozen = best()
+    return {"sentences": len(sentences), "seconds": round(plain, 3), "sentences_per_s": round(len(sentences) / plain),
+            "frozen_gc_seconds": round(frozen, 3), "frozen_gc_sentences_per_s": round(len(sentences) / frozen)}  # fmt: skip
 
 
 def markdown(result: dict) -> str:

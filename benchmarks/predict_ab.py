@@ -47,11 +47,15 @@ def make_model(folder: Path) -> None:
     nerkit.fit(nerkit.subsample(train, 0.05, seed=1), epochs=1, progress=False).save(folder, overwrite=True)
 
 
-def one(tree: str, args) -> dict:
+def run_in_tree(tree: str, child: str, *argv: str) -> dict:
+    """``child`` (Python code) in a fresh process importing nerkit from ``tree``; the JSON of its last line."""
     env = dict(os.environ, PYTHONPATH=str(Path(tree).resolve()))
-    out = subprocess.run([sys.executable, "-c", CHILD, str(args.model), args.precision], env=env,
-                         capture_output=True, text=True, check=True)  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", child, *argv], env=env, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def one(tree: str, args) -> dict:
+    return run_in_tree(tree, CHILD, str(args.model), args.precision)
 
 
 def main(argv=None) -> int:

@@ -32,7 +32,7 @@ PHASES = ("batch", "forward", "backward", "update", "scheduler", "release", "sum
 
 
 def timed_step(clock: dict):
-    def step(self, idx, batch, running):
+    def step(self, idx, mine, batch, running):
         marks = [time.perf_counter()]
         inputs = batch.model_inputs(self.ner.device, with_labels=True)
         inputs["words"] = max(self.labelled[i] for i in idx)

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from predict_ab import run_in_tree  # noqa: E402
 
 CHILD = """
 import hashlib, json, sys, warnings
@@ -37,12 +38,6 @@ print(json.dumps({"seconds": model.history[0]["seconds"], "loss": model.history[
 """
 
 
-def one(tree: str, precision: str) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(Path(tree).resolve()))
-    out = subprocess.run([sys.executable, "-c", CHILD, precision], env=env, capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--a", required=True, help="the first source tree (the folder holding nerkit/)")
@@ -54,7 +49,7 @@ def main(argv=None) -> int:
     rounds = []
     for r in range(args.rounds):
         order = ("a", "b") if r % 2 == 0 else ("b", "a")
-        runs = {name: one(getattr(args, name), args.precision) for name in order}
+        runs = {name: run_in_tree(getattr(args, name), CHILD, args.precision) for name in order}
         a, b = runs["a"], runs["b"]
         rounds.append({"order": "".join(order), "a": a, "b": b, "ratio": a["seconds"] / b["seconds"],
                        "same_weights": a["weights"] == b["weights"]})  # fmt: skip

@@ -185,12 +185,11 @@ class _Run:
         running = _Running(self.ner.device, progress.sums if ctx.is_main else EpochSums())
         bar = tqdm(total=len(batches), initial=first, desc=f"epoch {epoch}/{config.epochs}",
                    disable=not (config.progress and ctx.is_main), leave=False, file=sys.stderr)  # fmt: skip
-        # Each global batch with this process's share of it as tensors. A process with no share
-        # of a batch (a short last batch) still takes a window: see step.
-        shares = (ctx.share(idx) or idx[:1] for idx in batches[first:])
-        cuts = cut(self.table, shares, self.ner.pad_id, config.pad_to)
-        for step, (idx, batch) in enumerate(zip(batches[first:], cuts), start=first):
-            self.step(idx, batch, running)
+        # Each global batch, this process's share of it, and the windows it runs as tensors.
+        shares = [ctx.share(idx) for idx in batches[first:]]
+        cuts = cut(self.table, map(_rows, batches[first:], shares), self.ner.pad_id, config.pad_to)
+        for step, (idx, mine, batch) in enumerate(zip(batches[first:], shares, cuts), start=first):
+            self.step(idx, mine, batch, running)
             progress.global_step += 1
             bar.update()
             if not bar.disable and (step + 1) % SHOW_EVERY == 0:  # a read-back, so not every step
@@ -216,23 +215,20 @@ class _Run:
         batches = length_grouped_batches(lengths, config.batch_size, config.seed + epoch, config.group_by_length)
         return [[rows[j] for j in batch] for batch in batches]
 
-    def step(self, idx: list[int], batch: Batch, running: "_Running") -> None:
-        """One optimizer step on the global batch ``idx``, of which ``batch`` is this process's
-        share; this process's part of its loss and pieces go to ``running``.
+    def step(self, idx: list[int], mine: list[int], batch: Batch, running: "_Running") -> None:
+        """One optimizer step on the global batch ``idx``, of which ``mine`` is this process's share
+        and ``batch`` its windows as tensors; this process's part of its loss and pieces go to ``running``.
 
         With several processes each takes its share of ``idx`` and scales its mean loss by its
         share of the batch's labelled pieces (times the number of processes, which DDP's
         gradient averaging divides out again), so the step equals one process's on all of ``idx``.
         """
         ctx, network, device = self.ctx, self.ner.network, self.ner.device
-        mine = ctx.share(idx)
         weight = 1.0
         if ctx.distributed:
             total = sum(self.labelled[i] for i in idx)
             weight = sum(self.labelled[i] for i in mine) * ctx.world_size / total if total else 0.0
-        # A process with nothing labelled in its share (or no share: a short last batch) still
-        # runs forward and backward, with zero gradients, because DDP all-reduces every step.
-        rows = mine or idx[:1]
+        rows = _rows(idx, mine)
         inputs = batch.model_inputs(device, with_labels=weight > 0)
         if "labels" in inputs:  # the CRF's width, known here: the device need not tell it
             inputs["words"] = max(self.labelled[i] for i in rows)
@@ -337,6 +333,13 @@ class _Run:
         self.ner.history = self.progress.history
         self.ner.train_config = self.config.saved()
         return self.ner
+
+
+def _rows(idx: list[int], mine: list[int]) -> list[int]:
+    """The windows a process runs for the global batch ``idx``: its share ``mine``, or with no share
+    (a short last batch) the batch's first window. A process with nothing labelled, or no share,
+    still runs forward and backward, with zero gradients, because DDP all-reduces every step."""
+    return mine or idx[:1]
 
 
 class _Running:
