@@ -102,7 +102,7 @@ def serve(
         app = create_app(tagger, options)
         # What is loaded now (torch, transformers, the model: ~400k objects) lives as long as the
         # server. Frozen, Python's cyclic collector stops walking it each time a request's windows
-        # pile up: encoding 8,480 sentences took 0.57-0.72 s instead of 1.02-1.22 s
+        # pile up: encoding 8,480 sentences took 0.73-0.83 s instead of 1.28-1.68 s
         # (benchmarks/predict_host.py --freeze-gc, RESULTS.md, issue 11).
         gc.freeze()
         host, port = sock.getsockname()[:2]
