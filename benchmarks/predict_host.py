@@ -2,10 +2,13 @@
 
     OMP_NUM_THREADS=1 python benchmarks/predict_host.py --rounds 3
     OMP_NUM_THREADS=1 PYTHONPATH=<other tree>/src python benchmarks/predict_host.py --rounds 3   # another tree
+    OMP_NUM_THREADS=1 python benchmarks/predict_host.py --rounds 3 --copies 1   # each sentence once
 
 On a GPU the model's arithmetic for a batch takes microseconds, so prediction's speed is what
 the host does per sentence: tokenizing, building windows, cutting batches, assembling the tags.
-This tags wikigold five times over (8,480 sentences, no documents, so no context) with the
+This tags wikigold five times over (8,480 sentences, no documents, so no context; ``--copies``
+sets how many times: with 1, no sentence repeats, so no word is met again only because its
+sentence was) with the
 tiny random BERT of benchmarks/overhead.py (CRF, casing, one epoch on 5% of wikigold) and
 times the three stages of ``nerkit.inference.predict`` by wrapping them: ``encode`` (the
 tokenizer call and the windows), ``_run`` (the batches through the network) and ``_assemble``
@@ -43,6 +46,7 @@ def main(argv=None) -> int:
         action="store_true",
         help="gc.freeze() after the warm-up: what is loaded leaves the collector's sight",
     )
+    parser.add_argument("--copies", type=int, default=5, help="times wikigold's sentences are tagged in one call")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
     torch.set_num_threads(1)
@@ -63,7 +67,7 @@ def main(argv=None) -> int:
     for name in ("encode", "_run", "_assemble"):
         setattr(predict, name, timed(name, getattr(predict, name)))
     data = nerkit.load("wikigold")
-    sentences = data.sentences * 5
+    sentences = data.sentences * args.copies
     print(f"nerkit from {nerkit.__file__}; {len(sentences)} sentences")
     with tempfile.TemporaryDirectory() as tmp:
         folder = tiny_model_dir(Path(tmp), nerkit.unique_labels(data))

@@ -70,7 +70,8 @@ def test_context_pieces_surround_the_sentence_unlabelled(tokenizer, label_map):
         assert middle.word_index[k] == -1 and middle.labels[k] == IGNORE
     assert [i for i in middle.word_index if i >= 0] == [0, 1, 2, 3]
     # Without its context, each window is exactly the window encoded without any.
-    assert [w.alone() for w in windows] == plain
+    assert [w.alone() for w in windows] == list(plain)
+    assert list(windows.alone(range(len(windows)))) == list(plain)  # all at once, as training drops context
 
 
 def test_context_is_cut_to_whole_words_and_to_the_room_in_the_window(tokenizer, label_map):
@@ -103,7 +104,7 @@ def test_casing_shapes_mark_only_the_sentences_first_word_as_initial(tokenizer):
     around = surrounding(sentences, [0, 0], words=4)
     alone, _ = encode(sentences, tokenizer, casing=True)
     windows, _ = encode(sentences, tokenizer, casing=True, context=8, surroundings=around)
-    assert [w.alone() for w in windows] == alone  # the sentence's own shapes do not change
+    assert [w.alone() for w in windows] == list(alone)  # the sentence's own shapes do not change
     before = windows[1].context[0]
     assert windows[1].type_ids[1] != alone[0].type_ids[1]  # "Paris" as context is not sentence-initial
     assert windows[1].type_ids[1 + before] == alone[1].type_ids[1]

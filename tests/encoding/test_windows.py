@@ -101,8 +101,58 @@ def test_a_batch_is_encoded_as_each_sentence_alone(tokenizer, max_len):
             windows, _ = encode(
                 [sentences[i]], tokenizer, lm, [tags[i]], surroundings=around and [around[i]], **options
             )
+            windows = list(windows)  # Window objects, to number as in the batch
             for w in windows:
                 w.sentence = i
             alone += windows
-        assert together == alone
+        assert list(together) == alone
         assert any(w.context != (0, 0) for w in together) == bool(context)
+
+
+TRICKY = [
+    ["Café", "naïve", "東京都", "co-op", "U.S.A.", "", "  ", "x" * 1500, "don't", "🙂ok", "\u200b", "a\tb"],
+    ["co-op", "Café", "bad\ud800surrogate", "(", "Paris", ")", "Paris"],
+]
+
+
+def _bpe_tokenizer():
+    """A tiny byte-level BPE (RoBERTa's kind), trained here: pieces depend on a prefix space."""
+    from tokenizers import ByteLevelBPETokenizer
+    from transformers import PreTrainedTokenizerFast
+
+    from nerkit.encoding.windows import tokenizable
+
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator([" ".join(tokenizable(s)) for s in TRICKY] * 5 + ["Paris is in France ."], vocab_size=300,
+                            special_tokens=["<s>", "</s>", "<pad>", "<unk>"])  # fmt: skip
+    return PreTrainedTokenizerFast(tokenizer_object=bpe._tokenizer, cls_token="<s>", sep_token="</s>",
+                                   pad_token="<pad>", unk_token="<unk>", add_prefix_space=True)  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["wordpiece", "bpe"])
+def test_each_word_gets_the_pieces_it_gets_in_its_sentence(tokenizer, kind):
+    # encode() tokenizes each distinct word once; the pieces must be those the tokenizer gives
+    # the whole pre-split sentence (with a word cut to MAX_WORD_CHARS and surrogates replaced).
+    from nerkit.encoding.windows import tokenizable
+
+    tok = tokenizer if kind == "wordpiece" else _bpe_tokenizer()
+    windows, _ = encode(TRICKY, tok, max_len=512)
+    for sentence, window in zip(TRICKY, windows):
+        whole = tok(tokenizable(sentence), is_split_into_words=True, add_special_tokens=False)
+        assert window.input_ids[1:-1] == whole["input_ids"]
+        starts = [k for k, w in enumerate(whole.word_ids()) if k == 0 or w != whole.word_ids()[k - 1]]
+        assert [k - 1 for k, i in enumerate(window.word_index) if i >= 0] == starts
+
+
+def test_windows_read_as_a_list_and_back(tokenizer):
+    from nerkit.encoding.windows import Windows
+
+    lm = create_label_map(["O", "I-LOC"], trailing_tag=None)
+    sentences = [["Paris", "is", "nice"] * 6, ["Berlin"], []]
+    tags = [["I-LOC", "O", "O"] * 6, ["I-LOC"], []]
+    windows, _ = encode(sentences, tokenizer, lm, tags, max_len=12, stride=2)
+    listed = list(windows)
+    assert len(listed) == len(windows) > len(sentences) and windows[-1] == listed[-1] and windows[1:3] == listed[1:3]
+    assert list(Windows.of(listed)) == listed
+    assert windows.labelled().tolist() == [sum(x != IGNORE for x in w.labels) for w in listed]
+    assert list(windows + Windows.of(listed[:2])) == listed + listed[:2]

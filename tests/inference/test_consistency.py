@@ -54,7 +54,8 @@ def _fixed_model_output(monkeypatch, model, tags_by_sentence):
             for w, tag in enumerate(t):
                 rows[w, names.index(tag)] = 0.6
             every.append(rows)
-        return tags, [np.full(len(t), 0.6, dtype=np.float32) for t in tags], every
+        offsets = np.concatenate([[0], np.cumsum(counts)])
+        return tags, [[0.6] * len(t) for t in tags], np.concatenate(every), offsets
 
     monkeypatch.setattr(predict_module, "_assemble", assemble)
 

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -35,11 +36,11 @@ def check_sentences(sentences, what: str = "sentences") -> list[list[str]]:
                 f"sentence {i} is a {type(sentence).__name__}, not a list of words; split it into words, "
                 "e.g. ['Paris', 'is', 'lovely'] (for raw text use nerkit.Tagger(model)(text))"
             )
-        words = sentence if isinstance(sentence, list) else list(sentence)
-        if not all(isinstance(w, str) for w in words):
-            j, bad = next((j, w) for j, w in enumerate(words) if not isinstance(w, str))
-            raise DataError(f"sentence {i} word {j} is a {type(bad).__name__}, not a str; pass strings")
-        result.append(words)
+        result.append(sentence if isinstance(sentence, list) else list(sentence))
+    # Every word at once, in C (a generator per sentence was a fifth of predict's host time).
+    if not all(map(isinstance, itertools.chain.from_iterable(result), itertools.repeat(str))):
+        i, j, bad = next((i, j, w) for i, s in enumerate(result) for j, w in enumerate(s) if not isinstance(w, str))
+        raise DataError(f"sentence {i} word {j} is a {type(bad).__name__}, not a str; pass strings")
     return result
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 import torch
 
-from .windows import IGNORE, Window
+from .windows import IGNORE, Window, Windows
 
 CUT_AHEAD = 64  # batches cut out of a table together (their tensors are held until they are used)
 
@@ -65,10 +65,6 @@ class Batch:
         return inputs
 
 
-def _flat(rows: list[list[int]], total: int) -> torch.Tensor:
-    return torch.from_numpy(np.fromiter((x for row in rows for x in row), dtype=np.int64, count=total))
-
-
 @dataclass
 class WindowTable:
     """All windows' pieces back to back (one tensor per field, on the model's device), and where each window starts.
@@ -89,20 +85,19 @@ class WindowTable:
     lengths: list[int]
 
     @classmethod
-    def build(cls, windows: Sequence[Window]) -> "WindowTable":
-        lengths = [len(w.input_ids) for w in windows]
-        total = sum(lengths)
-        starts = np.concatenate([[0], np.cumsum(lengths[:-1], dtype=np.int64)]) if lengths else np.zeros(0)
-        has_labels = bool(windows) and windows[0].labels is not None
+    def build(cls, windows: Windows | Sequence[Window]) -> "WindowTable":
+        """The table of ``windows`` (as :func:`~nerkit.encoding.windows.encode` gives them, or a list), on the CPU."""
+        if not isinstance(windows, Windows):
+            windows = Windows.of(windows)
         return cls(
-            input_ids=_flat([w.input_ids for w in windows], total),
-            type_ids=_flat([w.type_ids for w in windows], total),
-            word_index=_flat([w.word_index for w in windows], total),
-            labels=_flat([w.labels for w in windows], total) if has_labels else None,
-            starts=starts.astype(np.int64),
-            sizes=np.asarray(lengths, dtype=np.int64),
-            sentence=torch.tensor([w.sentence for w in windows], dtype=torch.long),
-            lengths=lengths,
+            input_ids=torch.from_numpy(windows.input_ids),
+            type_ids=torch.from_numpy(windows.type_ids),
+            word_index=torch.from_numpy(windows.word_index),
+            labels=None if windows.labels is None else torch.from_numpy(windows.labels),
+            starts=windows.starts,
+            sizes=windows.sizes,
+            sentence=torch.from_numpy(windows.sentence),
+            lengths=windows.sizes.tolist(),
         )
 
     def to(self, device: torch.device) -> "WindowTable":
@@ -189,7 +184,7 @@ def _to(x: torch.Tensor, device: torch.device) -> torch.Tensor:
     return x if device.type == "cpu" else x.to(device)
 
 
-def collate(windows: Sequence[Window], pad_id: int, pad_to: int | None = None) -> Batch:
+def collate(windows: Windows | Sequence[Window], pad_id: int, pad_to: int | None = None) -> Batch:
     """Pad to the longest window in the batch (or to ``pad_to``, the recipe's fixed padding)."""
     return gather(WindowTable.build(windows), range(len(windows)), pad_id, pad_to)
 

@@ -52,6 +52,7 @@ __all__ = [
     "LONE_SURROGATE",
     "MAX_WORD_CHARS",
     "Window",
+    "Windows",
     "TruncationReport",
     "encode",
     "check_max_len",
@@ -168,6 +169,105 @@ def tokenizable(words: Sequence[str]) -> list[str]:
     return words
 
 
+@dataclass
+class Windows:
+    """Every window's word pieces back to back, as numpy arrays: what :func:`encode` returns.
+
+    It reads as a sequence of :class:`Window` (``windows[k]``, ``len``, iteration), while
+    batches are cut straight out of its arrays (:class:`nerkit.encoding.batches.WindowTable`),
+    with no Python list per window: on a GPU, prediction's speed is the host's work per
+    sentence.
+
+    >>> windows = Windows.of([Window(0, [2, 7, 3], [0, 0, 0], [-1, 0, -1]), Window(1, [2, 3], [0, 0], [-1, -1])])
+    >>> windows.sizes.tolist(), windows[1].input_ids
+    ([3, 2], [2, 3])
+    """
+
+    input_ids: np.ndarray
+    type_ids: np.ndarray
+    word_index: np.ndarray
+    labels: np.ndarray | None
+    starts: np.ndarray  # per window: the offset of its first piece
+    sizes: np.ndarray  # per window: its number of pieces
+    sentence: np.ndarray  # per window: its sentence
+    context: np.ndarray  # per window: pieces of document context before and after its sentence's own (n x 2)
+
+    def __len__(self) -> int:
+        return len(self.sizes)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self[j] for j in range(len(self))[k]]
+        k = range(len(self))[k]  # negative indices count from the end; out of range raises IndexError
+        cells = slice(self.starts[k], self.starts[k] + self.sizes[k])
+        labels = None if self.labels is None else self.labels[cells].tolist()
+        return Window(int(self.sentence[k]), self.input_ids[cells].tolist(), self.type_ids[cells].tolist(),
+                      self.word_index[cells].tolist(), labels, tuple(self.context[k].tolist()))  # fmt: skip
+
+    def __iter__(self):
+        return (self[k] for k in range(len(self)))
+
+    def __add__(self, other: "Windows") -> "Windows":
+        def joined(a, b):
+            return None if a is None or b is None else np.concatenate([a, b])
+
+        return Windows(
+            *(np.concatenate([getattr(self, f), getattr(other, f)]) for f in ("input_ids", "type_ids", "word_index")),
+            labels=joined(self.labels, other.labels),
+            starts=np.concatenate([self.starts, other.starts + len(self.input_ids)]),
+            sizes=np.concatenate([self.sizes, other.sizes]),
+            sentence=np.concatenate([self.sentence, other.sentence]),
+            context=np.concatenate([self.context, other.context]),
+        )
+
+    def labelled(self) -> np.ndarray:
+        """Per window: how many of its pieces have a label (the pieces its loss is over)."""
+        if self.labels is None:
+            return np.zeros(len(self), dtype=np.int64)
+        running = np.concatenate([[0], np.cumsum(self.labels != IGNORE)])
+        return running[self.starts + self.sizes] - running[self.starts]
+
+    def alone(self, rows: Sequence[int]) -> "Windows":
+        """The windows ``rows`` without their document context (training drops it at random)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        before, after = self.context[rows].T if len(rows) else (rows, rows)
+        sizes = self.sizes[rows] - before - after
+        window, column = _cells(sizes)
+        last = column == sizes[window] - 1
+        # [CLS] stays, the sentence's own pieces move past the context before it, [SEP] past both.
+        shift = np.where(column > 0, before[window], 0) + np.where(last, after[window], 0)
+        source = self.starts[rows][window] + column + shift
+        return Windows(
+            self.input_ids[source], self.type_ids[source], self.word_index[source],
+            None if self.labels is None else self.labels[source],
+            starts=np.cumsum(sizes) - sizes, sizes=sizes, sentence=self.sentence[rows],
+            context=np.zeros((len(rows), 2), dtype=np.int64),
+        )  # fmt: skip
+
+    @classmethod
+    def of(cls, windows: Sequence[Window]) -> "Windows":
+        """Windows built one by one (as in tests and examples), as arrays."""
+        sizes = np.fromiter((len(w.input_ids) for w in windows), dtype=np.int64, count=len(windows))
+
+        def flat(name: str) -> np.ndarray:
+            values = itertools.chain.from_iterable(getattr(w, name) for w in windows)
+            return np.fromiter(values, dtype=np.int64, count=int(sizes.sum()))
+
+        has_labels = bool(windows) and windows[0].labels is not None
+        return cls(
+            flat("input_ids"), flat("type_ids"), flat("word_index"), flat("labels") if has_labels else None,
+            starts=np.cumsum(sizes) - sizes, sizes=sizes,
+            sentence=np.fromiter((w.sentence for w in windows), dtype=np.int64, count=len(windows)),
+            context=np.asarray([w.context for w in windows], dtype=np.int64).reshape(len(windows), 2),
+        )  # fmt: skip
+
+
+def _cells(sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For rows of ``sizes`` cells back to back: each cell's row, and its column in the row."""
+    row = np.repeat(np.arange(len(sizes)), sizes)
+    return row, np.arange(len(row)) - (np.cumsum(sizes) - sizes)[row]
+
+
 def encode(
     sentences: Sequence[Sequence[str]],
     tokenizer,
@@ -179,12 +279,16 @@ def encode(
     warn: bool = True,
     context: int = 0,
     surroundings: Sequence[Surrounding] | None = None,
-) -> tuple[list[Window], TruncationReport]:
+) -> tuple[Windows, TruncationReport]:
     """Tokenize pre-split sentences into windows; see the module docstring.
 
     With ``context`` > 0 and ``surroundings`` (the words before and after each sentence in
     its document, :func:`nerkit.encoding.context.surrounding`), a sentence that fits in one
     window gets up to ``context`` pieces of them on each side, whole words only, unlabelled.
+
+    All sentences are worked out together, as flat arrays: the work per sentence in Python
+    is a few list lengths, whatever the options; only a sentence longer than one window is
+    cut into its windows on its own.
     """
     check_max_len(max_len)
     check_stride(stride, allow_none=True)
@@ -199,51 +303,66 @@ def encode(
     if stride is not None:
         # More than half a window of overlap would make windows advance by less than they repeat.
         stride = min(stride, content // 2)
-    # One batched call to the Rust tokenizer, without special tokens: windows add their own.
-    spans = [(0, len(s)) for s in sentences]  # where each sentence's own words are in what is tokenized
-    if surroundings is not None:
-        spans = [(len(before), len(before) + len(s)) for s, (before, _) in zip(sentences, surroundings)]
-        sentences_read = [[*before, *s, *after] for s, (before, after) in zip(sentences, surroundings)]
-    else:
-        sentences_read = sentences
-    batch = (
-        tokenizer(
-            [tokenizable(s) for s in sentences_read], is_split_into_words=True, add_special_tokens=False,
-            truncation=False, return_attention_mask=False, return_token_type_ids=False,  # a third of the call's time
-        )
-        if len(sentences)
-        else None
-    )  # fmt: skip
-    has_trailing = label_map is not None and label_map.trailing_tag
-    trailing_id = label_map.label2id[label_map.trailing_tag] if has_trailing else IGNORE
-    special = (tokenizer.cls_token_id, tokenizer.sep_token_id)
-    windows: list[Window] = []
+    sizes = np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))
+    if surroundings is None:
+        read, lo = sentences, np.zeros(len(sentences), dtype=np.int64)
+    else:  # each sentence is read with the words around it; its own start at lo
+        read = [itertools.chain(before, s, after) for s, (before, after) in zip(sentences, surroundings)]
+        lo = np.fromiter((len(before) for before, _ in surroundings), dtype=np.int64, count=len(sentences))
+        sizes_read = sizes + lo + np.fromiter((len(a) for _, a in surroundings), dtype=np.int64, count=len(sentences))
+    every = _Tokens.of(tokenizer, read, sizes if surroundings is None else sizes_read, lo, lo + sizes, casing)
+    own_lo, own_hi = (every.offsets[:-1], every.offsets[1:]) if surroundings is None else every.own(lo, lo + sizes)
+    labels = None
+    if tags is not None:
+        labels = _piece_labels(every, label_map, tags, sizes, lo, own_lo, own_hi)
     report = TruncationReport()
-    every = _Tokens.of(batch, sentences_read, casing, spans) if len(sentences) else None
-    for i in range(len(sentences)):
-        pieces, before, after = _Pieces.of(every, i, len(sentences_read[i]), spans[i])
-        label_ids = None
-        if tags is not None:
-            word_labels = np.asarray(label_map.encode(tags[i], where=f"sentence {i + 1}: "), dtype=np.int64)
-            label_ids = np.where(pieces.is_first, word_labels[pieces.wids] if pieces.n else 0, trailing_id)
-        bounds = _bounds(pieces, content, stride, report, i, tags[i] if tags is not None else None)
-        if pieces.n <= content and (before.n or after.n):
-            room = min(context, (content - pieces.n) // 2)
-            windows.append(_with_context(_window(i, pieces, label_ids, bounds[0], special), before, after, room))
-        else:
-            windows += [_window(i, pieces, label_ids, bound, special) for bound in bounds]
+    plan = _Plan.of(own_lo, own_hi)
+    n = own_hi - own_lo
+    if surroundings is not None:  # a sentence that fits in one window gets context in the room left
+        plan.widen(every, np.where(n <= content, np.minimum(context, (content - n) // 2), 0))
+    for i in np.flatnonzero(n > content).tolist():
+        pieces = slice(own_lo[i], own_hi[i])
+        bounds = _bounds(every.is_first[pieces], every.wids[pieces] - lo[i], int(sizes[i]), content, stride,
+                         report, i, tags[i] if tags is not None else None)  # fmt: skip
+        plan.split(i, [tuple(own_lo[i] + b for b in bound) for bound in bounds])
     if warn and report.dropped_anything:
         warnings.warn(str(report), stacklevel=2)
-    return windows, report
+    return plan.windows(every, labels, (tokenizer.cls_token_id, tokenizer.sep_token_id), lo), report
+
+
+# Distinct words tokenized per sequence of one call: each word is tokenized on its own either
+# way, and sequences of this size keep the tokenizer's threads busy and its length warning quiet.
+_WORDS_PER_CALL = 256
+
+
+def _pieces_of_words(tokenizer, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The word pieces of each of ``words`` (distinct): all ids back to back, and each word's count.
+
+    A fast tokenizer given pre-split words normalises, pre-tokenizes and tokenizes each word
+    apart from the others (the Rust ``encode_single_sequence`` merges one encoding per word),
+    so a word's pieces do not depend on the words around it, and each distinct word is
+    tokenized once however often it occurs: a tenth of the time of tokenizing the sentences.
+    """
+    if not words:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    groups = [tokenizable(words[k : k + _WORDS_PER_CALL]) for k in range(0, len(words), _WORDS_PER_CALL)]
+    batch = tokenizer(
+        groups, is_split_into_words=True, add_special_tokens=False, truncation=False,
+        return_attention_mask=False, return_token_type_ids=False,  # a third of the call's time
+    )  # fmt: skip
+    ids = np.fromiter(itertools.chain.from_iterable(batch["input_ids"]), dtype=np.int64)
+    word_ids = (np.asarray(batch.word_ids(g), dtype=np.int64) for g in range(len(groups)))
+    counts = np.concatenate([np.bincount(w, minlength=len(group)) for w, group in zip(word_ids, groups)])
+    return ids, counts
 
 
 @dataclass
 class _Tokens:
     """Every sentence's word pieces back to back, worked out for all sentences at once.
 
-    Per piece: its id, the word it belongs to (counted within its sentence), whether it starts
-    that word, and its word's shape (0 without casing). ``offsets[i]`` is sentence ``i``'s first
-    piece. Built with a few numpy operations over all sentences rather than a dozen per sentence.
+    Per piece: its id, the word it belongs to (counted within its sentence as read, context
+    included), whether it starts that word, and its word's shape (0 without casing).
+    ``offsets[i]`` is sentence ``i``'s first piece.
     """
 
     ids: np.ndarray
@@ -253,146 +372,157 @@ class _Tokens:
     offsets: np.ndarray
 
     @classmethod
-    def of(cls, batch, sentences: Sequence[Sequence[str]], casing: bool, spans: Sequence[tuple[int, int]]) -> "_Tokens":
-        counts = np.fromiter(map(len, batch["input_ids"]), dtype=np.int64, count=len(sentences))
-        total = int(counts.sum())
-        offsets = np.zeros(len(sentences) + 1, dtype=np.int64)
-        np.cumsum(counts, out=offsets[1:])
-        ids = np.fromiter(itertools.chain.from_iterable(batch["input_ids"]), dtype=np.int64, count=total)
-        word_ids = itertools.chain.from_iterable(batch.word_ids(i) for i in range(len(sentences)))
-        wids = np.fromiter((-1 if w is None else w for w in word_ids), dtype=np.int64, count=total)
-        is_first = np.ones(total, dtype=bool)
-        is_first[1:] = wids[1:] != wids[:-1]
-        is_first[offsets[:-1][counts > 0]] = True  # a sentence's first piece starts a word
-        type_ids = np.zeros(total, dtype=np.int64)
-        if casing and total:
-            type_ids = _shapes(sentences, spans)[_word_of_piece(sentences, counts, wids)]
-        return cls(ids, wids, is_first, type_ids, offsets)
+    def of(cls, tokenizer, read, sizes: np.ndarray, lo: np.ndarray, hi: np.ndarray, casing: bool) -> "_Tokens":
+        """The pieces of the sentences ``read`` (``sizes`` words each, their own words ``lo:hi``)."""
+        words = list(itertools.chain.from_iterable(read))
+        distinct = {w: k for k, w in enumerate(dict.fromkeys(words))}  # in C: no Python loop per word
+        word = np.fromiter(map(distinct.__getitem__, words), dtype=np.int64, count=len(words))
+        distinct = list(distinct)
+        ids, counts = _pieces_of_words(tokenizer, distinct)
+        per_word = counts[word]
+        piece_word, piece_column = _cells(per_word)  # each piece's word (of all words), its place in the word
+        ids = ids[(np.cumsum(counts) - counts)[word][piece_word] + piece_column]
+        sentence_start = np.cumsum(sizes) - sizes
+        sentence_of_word = np.repeat(np.arange(len(sizes)), sizes)
+        wids = (np.arange(len(word)) - sentence_start[sentence_of_word])[piece_word]
+        ends = np.concatenate([[0], np.cumsum(per_word)])
+        offsets = ends[np.concatenate([sentence_start, [len(word)]])]
+        type_ids = np.zeros(len(ids), dtype=np.int64)
+        if casing and len(ids):
+            type_ids = _shapes(distinct, word, sentence_start + lo, hi > lo)[piece_word]
+        return cls(ids, wids, piece_column == 0, type_ids, offsets)
+
+    def own(self, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where each sentence's own pieces (those of its words ``lo:hi``) start and end."""
+        # Word ids rise within a sentence, so (sentence, word id) rises with the pieces: look the bounds up.
+        width = int(max(self.wids.max(initial=0), hi.max(initial=0))) + 1
+        key = np.repeat(np.arange(len(lo)), np.diff(self.offsets)) * width + self.wids
+        first = np.arange(len(lo)) * width
+        return np.searchsorted(key, first + lo), np.searchsorted(key, first + hi)
 
 
-def _shapes(sentences: Sequence[Sequence[str]], spans: Sequence[tuple[int, int]]) -> np.ndarray:
-    """Every word's shape, sentence after sentence; only a sentence's own first word gets the
-    sentence-initial shapes (the words of its document context never do)."""
-    sizes = np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))
-    starts = np.cumsum(sizes) - sizes
-    first = np.zeros(int(sizes.sum()) + 1, dtype=bool)  # one spare: an empty sentence's span may start at its end
-    first[starts + np.fromiter((lo for lo, _ in spans), dtype=np.int64, count=len(spans))] = True
-    words = itertools.chain.from_iterable(sentences)
-    return np.fromiter(
-        (word_shape(w[:MAX_WORD_CHARS], f) for w, f in zip(words, first.tolist())), dtype=np.int64, count=len(first) - 1
-    )
+def _shapes(distinct: list[str], word: np.ndarray, first: np.ndarray, has_first: np.ndarray) -> np.ndarray:
+    """Every word's shape; only the first of each sentence's own words (``first``, where it
+    ``has_first``) gets the sentence-initial shapes (the words of document context never do)."""
+    shapes = np.fromiter((word_shape(w[:MAX_WORD_CHARS], False) for w in distinct), dtype=np.int64, count=len(distinct))
+    out = shapes[word]
+    first = first[has_first]
+    out[first] = [word_shape(distinct[w][:MAX_WORD_CHARS], True) for w in word[first].tolist()]
+    return out
 
 
-def _word_of_piece(sentences: Sequence[Sequence[str]], counts: np.ndarray, wids: np.ndarray) -> np.ndarray:
-    """Each piece's word as an index into all sentences' words back to back (a piece of no word: its sentence's last)."""
-    sizes = np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))
-    sentence = np.repeat(np.arange(len(sentences)), counts)
-    return (np.cumsum(sizes) - sizes)[sentence] + np.where(wids >= 0, wids, sizes[sentence] - 1)
+def _piece_labels(every: _Tokens, label_map: LabelMap, tags, sizes, lo, own_lo, own_hi) -> np.ndarray:
+    """Per piece: the loss target of a sentence's own pieces (IGNORE for context pieces)."""
+    for i, (t, n) in enumerate(zip(tags, sizes.tolist())):
+        if len(t) != n:
+            raise ConfigError(f"sentence {i + 1} has {n} words but {len(t)} tags; give one tag per word")
+    encoded = (label_map.encode(t, where=f"sentence {i + 1}: ") for i, t in enumerate(tags))
+    word_labels = np.fromiter(itertools.chain.from_iterable(encoded), dtype=np.int64, count=int(sizes.sum()))
+    trailing_id = label_map.label2id[label_map.trailing_tag] if label_map.trailing_tag else IGNORE
+    sentence, column = _cells(own_hi - own_lo)
+    pieces = own_lo[sentence] + column
+    first_word = (np.cumsum(sizes) - sizes - lo)[sentence]  # a sentence's word w is tag first_word + w of all tags
+    labels = np.full(len(every.ids), IGNORE, dtype=np.int64)
+    is_first = every.is_first[pieces]
+    labels[pieces] = trailing_id
+    labels[pieces[is_first]] = word_labels[first_word[is_first] + every.wids[pieces[is_first]]]
+    return labels
 
 
 @dataclass
-class _Pieces:
-    """One sentence's word pieces: ids, the word each belongs to, which start a word, shapes."""
+class _Plan:
+    """Which pieces of :class:`_Tokens` each window shows, and which it owns (tags).
 
-    ids: np.ndarray
-    wids: np.ndarray
-    is_first: np.ndarray
-    type_ids: np.ndarray
-    words: int
+    At first one window per sentence shows and owns the sentence's own pieces
+    (``own_lo:own_hi``); :meth:`widen` shows document context around them, and :meth:`split`
+    cuts a sentence longer than one window into several.
+    """
 
-    @property
-    def n(self) -> int:
-        return len(self.ids)
+    own_lo: np.ndarray  # per sentence
+    own_hi: np.ndarray
+    lo: np.ndarray  # per sentence: the pieces its one window shows
+    hi: np.ndarray
+    cuts: dict = field(default_factory=dict)  # sentence: (start, end, owned from, owned to) of each of its windows
 
     @classmethod
-    def of(cls, every: "_Tokens", i: int, words: int, span: tuple[int, int]) -> tuple["_Pieces", "_Pieces", "_Pieces"]:
-        """The pieces of sentence ``i``'s own words (``span`` of its ``words``), and of the words before and after them."""
-        a, b = every.offsets[i], every.offsets[i + 1]
-        wids = every.wids[a:b]
-        whole = cls(every.ids[a:b], wids, every.is_first[a:b], every.type_ids[a:b], words)
-        lo, hi = span
-        if (lo, hi) == (0, words):
-            return whole, _NONE, _NONE
-        n = b - a
-        a, b = np.searchsorted(wids, lo), np.searchsorted(wids, hi)  # word ids rise with the pieces
-        return whole.part(a, b, lo, hi - lo), whole.part(0, a, 0, lo), whole.part(b, n, hi, words - hi)
+    def of(cls, own_lo: np.ndarray, own_hi: np.ndarray) -> "_Plan":
+        return cls(own_lo, own_hi, own_lo, own_hi)
 
-    def part(self, a: int, b: int, first_word: int, words: int) -> "_Pieces":
-        """Pieces ``a:b``, with word ids counted from ``first_word``."""
-        return _Pieces(self.ids[a:b], self.wids[a:b] - first_word, self.is_first[a:b], self.type_ids[a:b], words)
+    def widen(self, every: _Tokens, room: np.ndarray) -> None:
+        """Up to ``room`` pieces of the context before and after each sentence's own, whole words only."""
+        word_starts = np.flatnonzero(every.is_first)
+        if not len(word_starts):
+            return
+        own_lo, own_hi = self.own_lo, self.own_hi
+        # Before: from the first word start at most ``room`` pieces back, within what the sentence reads.
+        k = np.searchsorted(word_starts, np.maximum(own_lo - room, every.offsets[:-1]))
+        start = word_starts[np.minimum(k, len(word_starts) - 1)]
+        self.lo = np.where((k < len(word_starts)) & (start < own_lo), start, own_lo)
+        # After: to the last word end at most ``room`` pieces on (a word ends where the next begins).
+        read_end = every.offsets[1:]
+        k = np.searchsorted(word_starts, own_hi + room, side="right") - 1
+        end = word_starts[np.maximum(k, 0)]
+        self.hi = np.where(read_end - own_hi <= room, read_end, np.where((k >= 0) & (end > own_hi), end, own_hi))
+
+    def split(self, i: int, bounds: list[tuple[int, int, int, int]]) -> None:
+        """Sentence ``i`` in several windows (or one truncated), each ``(start, end, owned from, owned to)``."""
+        self.cuts[i] = bounds
+
+    def windows(self, every: _Tokens, labels: np.ndarray | None, special: tuple[int, int], lo: np.ndarray) -> Windows:
+        """The windows planned, cut out of ``every`` piece (``lo``: each sentence's first own word, as read)."""
+        sentence = np.arange(len(self.own_lo))
+        shown, owned = np.stack([self.lo, self.hi]), np.stack([self.own_lo, self.own_hi])
+        if self.cuts:
+            per = np.ones(len(sentence), dtype=np.int64)
+            per[list(self.cuts)] = [len(b) for b in self.cuts.values()]
+            first = np.cumsum(per) - per
+            sentence = np.repeat(sentence, per)
+            shown, owned = shown[:, sentence], owned[:, sentence]
+            for i, bounds in self.cuts.items():
+                rows = slice(first[i], first[i] + len(bounds))
+                shown[:, rows], owned[:, rows] = np.array(bounds, dtype=np.int64).T.reshape(2, 2, -1)
+        sizes = shown[1] - shown[0] + 2  # [CLS] and [SEP] around the pieces shown
+        window, column = _cells(sizes)
+        inner = (column > 0) & (column < sizes[window] - 1)
+        # Each cell's piece; [CLS] and [SEP] read one spare value past the last piece.
+        piece = np.where(inner, shown[0][window] + column - 1, len(every.ids))
+
+        def at(values: np.ndarray, spare) -> np.ndarray:
+            return np.append(values, spare)[piece]
+
+        is_first = at(every.is_first, False)
+        is_owned = is_first & (piece >= owned[0][window]) & (piece < owned[1][window])
+        cls, sep = special
+        return Windows(
+            input_ids=np.where(inner, at(every.ids, 0), np.where(column == 0, cls, sep)),
+            type_ids=at(every.type_ids, 0),
+            word_index=np.where(is_owned, at(every.wids, 0) - lo[sentence][window], -1),
+            # A word's first piece in a window that does not own it is another window's to label.
+            labels=None if labels is None else np.where(is_owned | ~is_first, at(labels, IGNORE), IGNORE),
+            starts=np.cumsum(sizes) - sizes,
+            sizes=sizes,
+            sentence=sentence,
+            context=np.stack([self.own_lo[sentence] - shown[0], shown[1] - self.own_hi[sentence]], axis=1).clip(0),
+        )
 
 
-_NONE = _Pieces(*(np.zeros(0, dtype=np.int64) for _ in range(2)), np.zeros(0, dtype=bool), np.zeros(0, np.int64), 0)
-
-
-def _with_context(window: Window, before: _Pieces, after: _Pieces, room: int) -> Window:
-    """``window`` (a whole sentence) with up to ``room`` pieces of ``before`` and ``after`` around it, whole words only."""
-    starts = np.flatnonzero(before.is_first)
-    first = int(starts[starts >= before.n - room][0]) if room and (starts >= before.n - room).any() else before.n
-    ends = np.append(np.flatnonzero(after.is_first), after.n)  # a word ends where the next begins
-    last = int(ends[ends <= room][-1]) if after.n else 0
-    left, right = slice(first, before.n), slice(0, last)
-    nb, na = before.n - first, last
-
-    def around(values: list, left_values, right_values) -> list:
-        return [values[0], *left_values, *values[1:-1], *right_values, values[-1]]
-
-    window.input_ids = around(window.input_ids, before.ids[left].tolist(), after.ids[right].tolist())
-    window.type_ids = around(window.type_ids, before.type_ids[left].tolist(), after.type_ids[right].tolist())
-    window.word_index = around(window.word_index, [-1] * nb, [-1] * na)
-    if window.labels is not None:
-        window.labels = around(window.labels, [IGNORE] * nb, [IGNORE] * na)
-    window.context = (nb, na)
-    return window
-
-
-def _bounds(pieces: _Pieces, content: int, stride: int | None, report: TruncationReport, i: int, tags) -> list[tuple]:
-    """``(start, end, owned from, owned to)`` in pieces for each window of one sentence."""
-    n = pieces.n
-    if n <= content:
-        return [(0, n, 0, n)]
+def _bounds(is_first: np.ndarray, wids: np.ndarray, words: int, content: int, stride: int | None,
+            report: TruncationReport, i: int, tags) -> list[tuple[int, int, int, int]]:  # fmt: skip
+    """``(start, end, owned from, owned to)`` in pieces for each window of one sentence longer than
+    ``content`` pieces (``is_first`` and ``wids`` per piece; ``words`` words)."""
+    n = len(wids)
     if stride is None:
-        kept = set(pieces.wids[:content][pieces.is_first[:content]].tolist())
+        kept = set(wids[:content][is_first[:content]].tolist())
         report.sentences += 1
-        report.words += pieces.words - len(kept)
+        report.words += words - len(kept)
         if tags is not None:
             report.entities += sum(1 for _, s, e in tags_to_spans(tags) if e > len(kept))
         report.examples.append(i)
         return [(0, content, 0, content)]
     report.windows += 1
-    starts = _window_starts(np.flatnonzero(pieces.is_first), n, content, stride)
+    starts = _window_starts(np.flatnonzero(is_first), n, content, stride)
     ends = [min(s + content, n) for s in starts]
     # Each piece is owned by the window where it is furthest from an edge: split overlaps in the middle.
     owned_from = [0] + [(ends[k - 1] + starts[k]) // 2 for k in range(1, len(starts))]
     owned_to = owned_from[1:] + [n]
     return list(zip(starts, ends, owned_from, owned_to))
-
-
-def _window(i: int, pieces: _Pieces, label_ids, bound: tuple, special: tuple[int, int]) -> Window:
-    start, end, own_from, own_to = bound
-    cls, sep = special
-    if (start, own_from) == (0, 0) and end == own_to == pieces.n:  # the whole sentence, owning all its words
-        window = Window(
-            sentence=i,
-            input_ids=[cls, *pieces.ids.tolist(), sep],
-            type_ids=[0, *pieces.type_ids.tolist(), 0],
-            word_index=[-1, *np.where(pieces.is_first, pieces.wids, -1).tolist(), -1],
-        )
-        if label_ids is not None:
-            window.labels = [IGNORE, *label_ids.tolist(), IGNORE]
-        return window
-    sl = slice(start, end)
-    pos = np.arange(start, end)
-    owned = pieces.is_first[sl] & (pos >= own_from) & (pos < own_to)
-    word_index = np.where(owned, pieces.wids[sl], -1)
-    window = Window(
-        sentence=i,
-        input_ids=[cls, *pieces.ids[sl].tolist(), sep],
-        type_ids=[0, *pieces.type_ids[sl].tolist(), 0],
-        word_index=[-1, *word_index.tolist(), -1],
-    )
-    if label_ids is not None:
-        lab = label_ids[sl].copy()
-        lab[pieces.is_first[sl] & ~owned] = IGNORE  # another window owns this word
-        window.labels = [IGNORE, *lab.tolist(), IGNORE]
-    return window

@@ -33,7 +33,7 @@ import torch
 from ..data.dataset import Dataset, check_sentences
 from ..encoding.batches import WindowTable, cut, sorted_batches
 from ..encoding.context import Surrounding, check_documents, surrounding
-from ..encoding.windows import IGNORE, encode
+from ..encoding.windows import IGNORE, Windows, encode
 from ..hardware import use_bf16
 from ..labels import convert_scheme
 from ..modeling.model import NerModel, check_model
@@ -117,9 +117,10 @@ def predict(
         surroundings=surroundings,
     )
     scores = _run(model, windows, options)
-    tags, chosen, every = _assemble(model, scores, [len(s) for s in sentences])
-    word_scores = [s.tolist() for s in chosen]
-    if options.consistency and documents is not None:
+    tags, word_scores, flat_probs, offsets = _assemble(model, scores, [len(s) for s in sentences])
+    consistent = options.consistency and documents is not None
+    every = np.split(flat_probs, offsets[1:-1]) if probabilities or consistent else None
+    if consistent:
         tags, word_scores = consistent_prediction(
             sentences, tags, word_scores, every, documents, model.label_map.tags, model.label_scheme
         )
@@ -134,7 +135,7 @@ def predict(
     )
 
 
-def _run(model: NerModel, windows, options: InferenceOptions) -> _Scores:
+def _run(model: NerModel, windows: Windows, options: InferenceOptions) -> _Scores:
     """Run the network over length-sorted batches of ``windows``.
 
     The windows become tensors once (on the model's device), each batch is cut out of them,
@@ -146,6 +147,7 @@ def _run(model: NerModel, windows, options: InferenceOptions) -> _Scores:
     n_real = len(model.label_map.tags)  # the recipe's trailing tag, if any, is never a word's prediction
     bf16 = use_bf16(options.precision, device)
     table = WindowTable.build(windows).to(device)
+    labelled = windows.labelled()
     out = _Scores()
     loss_sum = torch.zeros((), dtype=torch.float64, device=device) if device.type != "mps" else 0.0
     with torch.inference_mode():
@@ -163,7 +165,7 @@ def _run(model: NerModel, windows, options: InferenceOptions) -> _Scores:
                         logits.view(-1, logits.shape[-1]), labels.view(-1), ignore_index=IGNORE, reduction="sum"
                     ).double()
                 )
-                out.loss_count += sum(_labelled(windows[i]) for i in idx)
+                out.loss_count += int(labelled[idx].sum())
             word_index = batch.word_index.to(device)
             mask = word_index >= 0
             out.sentence.append(batch.sentence.to(device).unsqueeze(1).expand_as(mask)[mask])
@@ -179,12 +181,9 @@ def _run(model: NerModel, windows, options: InferenceOptions) -> _Scores:
     return out
 
 
-def _labelled(window) -> int:
-    return sum(1 for x in window.labels if x != IGNORE)
-
-
-def _assemble(model: NerModel, scores: _Scores, counts: list[int]) -> tuple[list[list[str]], list, list]:
-    """Per sentence: the tags, each word's probability of its tag, and of every tag (words x tags)."""
+def _assemble(model: NerModel, scores: _Scores, counts: list[int]) -> tuple[list, list, np.ndarray, np.ndarray]:
+    """Per sentence: the tags and each word's probability of its tag; and for every word, back
+    to back, its probability of every tag (words x tags), sentence ``i``'s from ``offsets[i]``."""
     lm = model.label_map
     n_real = len(lm.tags)
     counts = np.asarray(counts, dtype=np.int64)
@@ -205,10 +204,11 @@ def _assemble(model: NerModel, scores: _Scores, counts: list[int]) -> tuple[list
         flat_logp[:, outside] = 0.0
         flat_logp[flat] = torch.cat(scores.logp).numpy()
         best = model.crf.decode_sentences(flat_logp, counts)
-    names = np.asarray(lm.tags, dtype=object)
-    cuts = offsets[1:-1]
-    tags = [t.tolist() for t in np.split(names[best], cuts)]
-    return tags, np.split(flat_probs[np.arange(total), best], cuts), np.split(flat_probs, cuts)
+    # One list for all words, sliced per sentence: slicing a list is cheaper than splitting an array.
+    flat_tags = np.asarray(lm.tags, dtype=object)[best].tolist()
+    flat_scores = flat_probs[np.arange(total), best].tolist()
+    bounds = list(zip(offsets[:-1].tolist(), offsets[1:].tolist()))
+    return [flat_tags[a:b] for a, b in bounds], [flat_scores[a:b] for a, b in bounds], flat_probs, offsets
 
 
 def predict_in_pieces(

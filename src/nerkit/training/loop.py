@@ -33,13 +33,14 @@ import sys
 import time
 from dataclasses import dataclass, field, fields, replace
 
+import numpy as np
 import torch
 
 from ..data.dataset import Dataset
 from ..data.formats import as_dataset
 from ..encoding.batches import Batch, WindowTable, cut, length_grouped_batches
 from ..encoding.context import surrounding
-from ..encoding.windows import IGNORE, encode
+from ..encoding.windows import encode
 from ..errors import ConfigError, DataError
 from ..evaluation.evaluate import evaluate
 from ..hardware import use_bf16
@@ -152,14 +153,14 @@ class _Run:
             surroundings=surrounding(train.sentences, train.doc_ids, config.context, train.positions),
         )
         total_steps = math.ceil(len(windows) / config.batch_size) * config.epochs
-        with_context = [k for k, w in enumerate(windows) if w.context != (0, 0)]
-        alone = list(range(len(windows)))
-        for row, k in enumerate(with_context, start=len(windows)):
-            alone[k] = row
-        windows += [windows[k].alone() for k in with_context]
+        with_context = np.flatnonzero(windows.context.any(axis=1))
+        alone = np.arange(len(windows))  # per window: the row of its copy without context (itself if none)
+        alone[with_context] = len(windows) + np.arange(len(with_context))
+        alone = alone.tolist()
+        windows += windows.alone(with_context)
         optimizer = build_optimizer(ner.network, config)
         scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup * total_steps), total_steps)
-        labelled = [sum(1 for x in w.labels if x != IGNORE) for w in windows]
+        labelled = windows.labelled().tolist()
         progress, best_state, run_id = Progress(), None, None
         if ctx.distributed:
             torch.manual_seed(config.seed + ctx.rank)  # dropout masks differ between processes
