@@ -97,6 +97,11 @@ def _marks() -> str:
 
 @functools.lru_cache(maxsize=1)
 def _pattern() -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{a})" for a in _alternatives()))
+
+
+def _alternatives() -> list[str]:
+    """The kinds of word, as regular expressions, in the order they are tried."""
     m = _marks()
     # A word character continues a word: letters/digits/underscore, marks, ZWNJ, ZWJ.
     wc = rf"[\w{m}\u200c\u200d]"
@@ -116,6 +121,10 @@ def _pattern() -> re.Pattern[str]:
     not_word_before = rf"(?<![\w{m}\u200c\u200d.'\u2019-])"
     not_word_after = rf"(?!{wc})"
     alternatives = [
+        # Most words: word characters, or one other character, between whitespace. The
+        # alternatives below give such a word whole too (each needs more: . @ ' % - : or two
+        # characters), so this only saves trying them one by one, most of the time of splitting.
+        rf"(?<!\S)(?:\w++|[^\w{_SEP}])(?=\s|\Z)",
         # URLs and e-mail addresses, without trailing punctuation.
         rf"(?:https?://|ftp://|www\.)[^{_SEP}<>\"'`]*[^{_SEP}<>\"'`.,;:!?)\]}}]",
         r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
@@ -148,7 +157,7 @@ def _pattern() -> re.Pattern[str]:
         rf"[^{_SEP}](?:[{m}\ufe0e\ufe0f\U0001F3FB-\U0001F3FF\U000E0020-\U000E007F]"
         rf"|\u200d[^{_SEP}])*",
     ]
-    return re.compile("|".join(f"(?:{a})" for a in alternatives))
+    return alternatives
 
 
 # Closing characters that may follow a sentence-final abbreviation at the end of the text.
@@ -163,15 +172,16 @@ def split_words(text: str) -> list[Word]:
     """
     if not isinstance(text, str):
         raise TypeError(f"split_words expects a str, not {type(text).__name__}")
-    words: list[Word] = []
-    for match in _pattern().finditer(text):
-        start, end = match.span()
-        token = match.group()
+    words = [Word(m.group(), *m.span()) for m in _pattern().finditer(text)]
+    # Only a word followed by nothing but closing characters to the end of the text can be a
+    # final abbreviation: look at the last words only, back to the first that is not a closer.
+    for k in range(len(words) - 1, -1, -1):
+        token, start, end = words[k].text, words[k].start, words[k].end
+        if _TRAILING_CLOSERS.match(text, start):
+            continue  # closing characters themselves
         if len(token) > 1 and token.endswith(".") and token[-2] != "." and _TRAILING_CLOSERS.match(text, end):
             # The text ends with this abbreviation: its period ends the sentence too, and
             # wikigold writes that as a word of its own ("in the U.K ." "Edward D .").
-            words.append(Word(token[:-1], start, end - 1))
-            words.append(Word(".", end - 1, end))
-            continue
-        words.append(Word(token, start, end))
+            words[k : k + 1] = [Word(token[:-1], start, end - 1), Word(".", end - 1, end)]
+        break
     return words
