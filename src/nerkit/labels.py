@@ -62,6 +62,7 @@ pieces their own tag (``"X"``) gets one more class, always the last:
 
 from __future__ import annotations
 
+import itertools
 import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -193,9 +194,15 @@ def tags_to_spans(tags: Sequence[str], scheme: str | None = None) -> list[tuple[
     allowed = _ALLOWED_PREFIXES[scheme] if scheme is not None else None
     spans: list[tuple[str, int, int]] = []
     prev_p, prev_t = "O", None
-    start = 0
+    start, previous = 0, -1
     n = len(tags)
-    for i in range(n + 1):
+    # Only the tags other than "O" are read one by one (most words are "O"): between two of
+    # them, a run of "O" only closes the entity before it. n is the virtual "O" after the end.
+    for i in [*itertools.compress(range(n), map("O".__ne__, tags)), n]:
+        if prev_p != "O" and i > previous + 1:
+            spans.append((prev_t, start, previous + 1))
+            prev_p, prev_t = "O", None
+        previous = i
         if i < n:
             p, t = _split(tags[i], f"position {i}: ")
             if allowed is not None and p not in allowed:
@@ -204,7 +211,6 @@ def tags_to_spans(tags: Sequence[str], scheme: str | None = None) -> list[tuple[
                     "pass the scheme it uses, or scheme=None to accept any"
                 )
         else:
-            # A virtual O after the last word closes any open entity.
             p, t = "O", None
         # The two rules below are seqeval's end_of_chunk/start_of_chunk, so that
         # our spans and seqeval's scores always agree on the same tags.

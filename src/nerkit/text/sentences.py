@@ -13,6 +13,7 @@ short one.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 
@@ -22,7 +23,8 @@ __all__ = ["sentence_spans", "sentences_of", "MAX_SENTENCE_WORDS"]
 
 
 # Words that end a sentence: runs of . ! ? and the ellipsis character.
-_SENTENCE_END = re.compile(r"[.!?\u2026\u3002\uff01\uff1f]+")
+_END_CHARACTERS = ".!?\u2026\u3002\uff01\uff1f"
+_SENTENCE_END = re.compile(f"[{_END_CHARACTERS}]+")
 # Words that may follow the end and still belong to the sentence: closing quotes and brackets.
 _CLOSERS = frozenset(['"', "'", "''", ")", "]", "}", "\u2019", "\u201d", "\u00bb", "\u300d", "\u300f"])
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n|\u2029")
@@ -40,17 +42,21 @@ def sentence_spans(text: str, words: Sequence[Word]) -> list[tuple[int, int]]:
     >>> [" ".join(w.text for w in words[a:b]) for a, b in sentence_spans(text, words)]
     ['He said " Go . "', 'Then he left .', 'New paragraph']
     """
+    starts = [w.start for w in words]
+    # The words with a blank line before them, found in the whole text at once (the words of
+    # split_words hold no whitespace, so a blank line lies between two of them).
+    blank = {bisect.bisect_right(starts, m.start()) for m in _BLANK_LINE.finditer(text)}
     spans: list[tuple[int, int]] = []
     first, ended = 0, False  # ended: the previous word closed a sentence
     for i, word in enumerate(words):
         if i > first:
-            gap = text[words[i - 1].end : word.start]
-            if ended and not gap and word.text in _CLOSERS:
+            if ended and word.start <= words[i - 1].end and word.text in _CLOSERS:
                 continue  # a closing quote or bracket right after the end stays with it
-            if ended or _BLANK_LINE.search(gap):
+            if ended or i in blank:
                 spans.append((first, i))
                 first = i
-        ended = _SENTENCE_END.fullmatch(word.text) is not None
+        # (A sentence end starts with one of its characters: most words are ruled out without the regex.)
+        ended = word.text[:1] in _END_CHARACTERS and _SENTENCE_END.fullmatch(word.text) is not None
     if first < len(words):
         spans.append((first, len(words)))
     return [(a, min(a + MAX_SENTENCE_WORDS, b)) for start, b in spans for a in range(start, b, MAX_SENTENCE_WORDS)]
