@@ -173,7 +173,8 @@ def tokenizable(words: Sequence[str]) -> list[str]:
 class Windows:
     """Every window's word pieces back to back, as numpy arrays: what :func:`encode` returns.
 
-    It reads as a sequence of :class:`Window` (``windows[k]``, ``len``, iteration), while
+    It reads as a sequence of :class:`Window` (``windows[k]``, ``len``, iteration; each a copy:
+    changing it leaves the arrays as they are), while
     batches are cut straight out of its arrays (:class:`nerkit.encoding.batches.WindowTable`),
     with no Python list per window: on a GPU, prediction's speed is the host's work per
     sentence.
