@@ -65,7 +65,8 @@ def test_only_separators_are_dropped(text):
 @settings(max_examples=400)
 def test_the_shortcut_for_plain_words_changes_no_word(text):
     # The first alternative (a run of word characters, or one other character, between
-    # whitespace) only spares trying the others: without it every text splits the same.
+    # whitespace) and the look-ahead past separators only spare trying the others: without
+    # them every text splits the same.
     import re
 
     from nerkit.text.words import _alternatives, _pattern
