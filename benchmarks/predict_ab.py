@@ -54,6 +54,30 @@ def run_in_tree(tree: str, child: str, *argv: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def ab_result(script: str, argv, args, data: str, rounds: list[dict], same: str) -> dict:
+    """What an A/B benchmark reports: its command, the trees, every round, the median ratio and its
+    spread, and whether the two trees agreed (``same``) in every round."""
+    ratios = [x["ratio"] for x in rounds]
+    return {
+        "command": f"python benchmarks/{script} " + " ".join(sys.argv[1:] if argv is None else argv),
+        "data": data,
+        "a": args.a,
+        "b": args.b,
+        "precision": args.precision,
+        "rounds": rounds,
+        "ratio_median": statistics.median(ratios),
+        "ratio_min": min(ratios),
+        "ratio_max": max(ratios),
+        same: all(x[same] for x in rounds),
+    }
+
+
+def save(out: Path | None, result: dict) -> None:
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=2) + "\n")
+
+
 def one(tree: str, args) -> dict:
     return run_in_tree(tree, CHILD, str(args.model), args.precision)
 
@@ -78,27 +102,13 @@ def main(argv=None) -> int:
         rounds.append({"a": ra, "b": rb, "ratio": rb / ra, "same_tags": a["tags"] == b["tags"]})
         print(f"round {r + 1}: a {ra:.1f} sentences/s, b {rb:.1f} sentences/s, b/a {rb / ra:.2f}x, "
               f"same tags {a['tags'] == b['tags']}", flush=True)  # fmt: skip
-    ratios = [x["ratio"] for x in rounds]
-    result = {
-        "command": "python benchmarks/predict_ab.py " + " ".join(sys.argv[1:] if argv is None else argv),
-        "data": "wikigold recipe split (seed 100), test half, 848 sentences",
-        "a": args.a,
-        "b": args.b,
-        "precision": args.precision,
-        "rounds": rounds,
-        "ratio_median": statistics.median(ratios),
-        "ratio_min": min(ratios),
-        "ratio_max": max(ratios),
-        "same_tags": all(x["same_tags"] for x in rounds),
-        "model_files": hashlib.sha256(str(sorted(p.name for p in Path(args.model).iterdir())).encode()).hexdigest()[
-            :12
-        ],
-    }
-    print(f"b/a sentences/s: median {result['ratio_median']:.2f}x (min {min(ratios):.2f}, max {max(ratios):.2f}); "
-          f"same tags in every round: {result['same_tags']}")  # fmt: skip
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, indent=2) + "\n")
+    result = ab_result("predict_ab.py", argv, args, "wikigold recipe split (seed 100), test half, 848 sentences",
+                       rounds, "same_tags")  # fmt: skip
+    model_files = str(sorted(p.name for p in Path(args.model).iterdir()))
+    result["model_files"] = hashlib.sha256(model_files.encode()).hexdigest()[:12]
+    print(f"b/a sentences/s: median {result['ratio_median']:.2f}x (min {result['ratio_min']:.2f}, "
+          f"max {result['ratio_max']:.2f}); same tags in every round: {result['same_tags']}")  # fmt: skip
+    save(args.out, result)
     return 0
 
 

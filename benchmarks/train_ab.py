@@ -14,13 +14,11 @@ and whether the two trees trained the same weights (a hash of the state dict).
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from predict_ab import run_in_tree  # noqa: E402
+from predict_ab import ab_result, run_in_tree, save  # noqa: E402
 
 CHILD = """
 import hashlib, json, sys, warnings
@@ -55,24 +53,11 @@ def main(argv=None) -> int:
                        "same_weights": a["weights"] == b["weights"]})  # fmt: skip
         print(f"round {r + 1} ({''.join(order)}): a {a['seconds']:.2f} s, b {b['seconds']:.2f} s, a/b "
               f"{rounds[-1]['ratio']:.3f}x, same weights {rounds[-1]['same_weights']}", flush=True)  # fmt: skip
-    ratios = [x["ratio"] for x in rounds]
-    result = {
-        "command": "python benchmarks/train_ab.py " + " ".join(sys.argv[1:] if argv is None else argv),
-        "data": "wikigold recipe split (seed 100), training half, 848 sentences, one epoch",
-        "a": args.a,
-        "b": args.b,
-        "precision": args.precision,
-        "rounds": rounds,
-        "ratio_median": statistics.median(ratios),
-        "ratio_min": min(ratios),
-        "ratio_max": max(ratios),
-        "same_weights": all(x["same_weights"] for x in rounds),
-    }
-    print(f"a/b epoch seconds: median {result['ratio_median']:.3f}x (min {min(ratios):.3f}, max {max(ratios):.3f}); "
-          f"same weights in every round: {result['same_weights']}")  # fmt: skip
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, indent=2) + "\n")
+    data = "wikigold recipe split (seed 100), training half, 848 sentences, one epoch"
+    result = ab_result("train_ab.py", argv, args, data, rounds, "same_weights")
+    print(f"a/b epoch seconds: median {result['ratio_median']:.3f}x (min {result['ratio_min']:.3f}, "
+          f"max {result['ratio_max']:.3f}); same weights in every round: {result['same_weights']}")  # fmt: skip
+    save(args.out, result)
     return 0
 
 

@@ -5,7 +5,7 @@ from transformers import AutoTokenizer
 
 from nerkit.encoding.casing import word_shape
 from nerkit.encoding.windows import IGNORE, encode
-from nerkit.errors import ConfigError
+from nerkit.errors import ConfigError, DataError
 from nerkit.labels import create_label_map
 
 
@@ -63,6 +63,14 @@ def test_truncation_is_counted_and_warned(tokenizer):
     assert report.words == 40 - kept and report.sentences == 1
     # entities are single words here: every dropped PER/LOC word is a dropped entity
     assert report.entities == sum(1 for t in tags[kept:] if t != "O")
+
+
+def test_a_tag_count_unlike_the_word_count_is_refused(tokenizer):
+    # With flat arrays a missing or extra tag would silently shift every later label.
+    lm = create_label_map(["O", "I-PER"], trailing_tag=None)
+    for tags in ([["O"], ["O"]], [["O"], ["O", "O", "O"]]):
+        with pytest.raises(DataError, match="sentence 2 has 2 words but .* tags; give one tag per word"):
+            encode([["Tim"], ["Tim", "Lee"]], tokenizer, lm, tags)
 
 
 def test_max_len_below_8_is_refused(tokenizer):

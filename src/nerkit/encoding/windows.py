@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..errors import ConfigError, DataError
 from ..labels import LabelMap, tags_to_spans
 from .casing import word_shape
 from .context import Surrounding, check_context
@@ -306,18 +306,18 @@ def encode(
         stride = min(stride, content // 2)
     sizes = np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))
     if surroundings is None:
-        read, lo = sentences, np.zeros(len(sentences), dtype=np.int64)
+        read, lo, sizes_read = sentences, np.zeros(len(sentences), dtype=np.int64), sizes
     else:  # each sentence is read with the words around it; its own start at lo
         read = [itertools.chain(before, s, after) for s, (before, after) in zip(sentences, surroundings)]
         lo = np.fromiter((len(before) for before, _ in surroundings), dtype=np.int64, count=len(sentences))
         sizes_read = sizes + lo + np.fromiter((len(a) for _, a in surroundings), dtype=np.int64, count=len(sentences))
-    every = _Tokens.of(tokenizer, read, sizes if surroundings is None else sizes_read, lo, lo + sizes, casing)
+    every = _Tokens.of(tokenizer, read, sizes_read, lo, lo + sizes, casing)
     own_lo, own_hi = (every.offsets[:-1], every.offsets[1:]) if surroundings is None else every.own(lo, lo + sizes)
     labels = None
     if tags is not None:
         labels = _piece_labels(every, label_map, tags, sizes, lo, own_lo, own_hi)
     report = TruncationReport()
-    plan = _Plan.of(own_lo, own_hi)
+    plan = _Plan(own_lo, own_hi, lo=own_lo, hi=own_hi)  # one window per sentence, its own pieces
     n = own_hi - own_lo
     if surroundings is not None:  # a sentence that fits in one window gets context in the room left
         plan.widen(every, np.where(n <= content, np.minimum(context, (content - n) // 2), 0))
@@ -416,7 +416,7 @@ def _piece_labels(every: _Tokens, label_map: LabelMap, tags, sizes, lo, own_lo, 
     """Per piece: the loss target of a sentence's own pieces (IGNORE for context pieces)."""
     for i, (t, n) in enumerate(zip(tags, sizes.tolist())):
         if len(t) != n:
-            raise ConfigError(f"sentence {i + 1} has {n} words but {len(t)} tags; give one tag per word")
+            raise DataError(f"sentence {i + 1} has {n} words but {len(t)} tags; give one tag per word")
     encoded = (label_map.encode(t, where=f"sentence {i + 1}: ") for i, t in enumerate(tags))
     word_labels = np.fromiter(itertools.chain.from_iterable(encoded), dtype=np.int64, count=int(sizes.sum()))
     trailing_id = label_map.label2id[label_map.trailing_tag] if label_map.trailing_tag else IGNORE
@@ -444,10 +444,6 @@ class _Plan:
     lo: np.ndarray  # per sentence: the pieces its one window shows
     hi: np.ndarray
     cuts: dict = field(default_factory=dict)  # sentence: (start, end, owned from, owned to) of each of its windows
-
-    @classmethod
-    def of(cls, own_lo: np.ndarray, own_hi: np.ndarray) -> "_Plan":
-        return cls(own_lo, own_hi, own_lo, own_hi)
 
     def widen(self, every: _Tokens, room: np.ndarray) -> None:
         """Up to ``room`` pieces of the context before and after each sentence's own, whole words only."""
